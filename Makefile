@@ -1,0 +1,98 @@
+# haplane: one daemon for the API server VIP (VRRP) and its TCP load balancer.
+#
+#   make            build/haplane
+#   make check      install test deps, unit tests (ASan/UBSan), integration tests (root)
+#   make demo       the seed's cluster in network namespaces (root)
+#   make bench      side-by-side benchmarks (see bench/README.md)
+#   make fuzz       short fuzz runs of the pure parsers (clang, libFuzzer)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make CC=clang   any target with clang
+
+CC      ?= cc
+PYTHON  ?= /usr/bin/python3
+PREFIX  ?= /usr/local
+DESTDIR ?=
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+GITREV  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter -Wformat=2 -Wvla
+CFLAGS  ?= -O2 -g
+CPPFLAGS += -std=c11 -D_GNU_SOURCE -Isrc -DHAPLANE_VERSION='"$(VERSION)"' \
+            -DHAPLANE_GITREV='"$(GITREV)"'
+LDLIBS  := -lmnl -lssl -lcrypto
+
+B       := build
+SRCS    := $(sort $(wildcard src/*.c src/*/*.c))
+LIBSRCS := $(filter-out src/main.c,$(SRCS))
+OBJS    := $(SRCS:%.c=$(B)/%.o)
+LIBOBJS := $(LIBSRCS:%.c=$(B)/%.o)
+
+# Unit tests: tests/unit/test_*.c, one cmocka program each, linked against
+# every module except main.c, built with AddressSanitizer and UBSan.
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+A       := $(B)/asan
+UTSRCS  := $(sort $(wildcard tests/unit/test_*.c))
+UTBINS  := $(UTSRCS:tests/unit/%.c=$(A)/%)
+ALIBOBJS := $(LIBSRCS:%.c=$(A)/%.o)
+
+.PHONY: all check unit integration deps demo bench fuzz install clean format
+
+all: $(B)/haplane
+
+$(B)/haplane: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -MMD -MP -c -o $@ $<
+
+$(A)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -O1 -g $(SAN) $(WARN) -MMD -MP -c -o $@ $<
+
+$(A)/libhaplane.a: $(ALIBOBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(A)/test_%: $(A)/tests/unit/test_%.o $(A)/libhaplane.a
+	$(CC) $(SAN) -o $@ $^ -lcmocka $(LDLIBS)
+
+deps:
+	@scripts/install-deps
+
+# Unit tests first (fast, no root), then the integration suite. Each cmocka
+# program prints its own summary; the loop stops at the first failing one.
+unit: $(UTBINS)
+	@set -e; for t in $(UTBINS); do \
+	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
+
+integration: $(B)/haplane
+	HAPLANE_BIN=$(CURDIR)/$(B)/haplane $(PYTHON) -m pytest -ra tests/integration
+
+check: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) integration
+
+demo: deps $(B)/haplane
+	$(PYTHON) lab/demo
+
+bench: $(B)/haplane
+	@bench/run
+
+fuzz:
+	@scripts/fuzz
+
+install: $(B)/haplane
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/doc/haplane
+	install -m 0755 $(B)/haplane $(DESTDIR)$(PREFIX)/sbin/haplane
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/haplane/
+
+format:
+	clang-format -i $(SRCS) $(wildcard src/*.h src/*/*.h tests/unit/*.c tests/unit/*.h)
+
+clean:
+	rm -rf $(B)
+
+-include $(OBJS:.o=.d) $(ALIBOBJS:.o=.d) $(UTSRCS:%.c=$(A)/%.d)

@@ -1,0 +1,330 @@
+/* ev: see ev.h. */
+#include "ev/ev.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EV_BATCH 64
+#define EV_NSIG  65
+
+struct ev_sig {
+    ev_signal_cb cb;
+    void *arg;
+};
+
+struct ev_loop {
+    int epfd;
+    int stop;
+    uint64_t now;
+    struct ev_heap timers;
+    /* the batch being dispatched, so that a stopped watcher's pending
+     * event can be dropped */
+    struct epoll_event batch[EV_BATCH];
+    int batch_len, batch_pos;
+    /* signals */
+    int sigfd;
+    sigset_t sigmask;
+    struct ev_io sigio;
+    struct ev_sig sigs[EV_NSIG];
+};
+
+uint64_t ev_clock_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+struct ev_loop *ev_loop_new(void)
+{
+    struct ev_loop *loop = calloc(1, sizeof(*loop));
+    if (!loop)
+        return NULL;
+    loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (loop->epfd < 0) {
+        free(loop);
+        return NULL;
+    }
+    loop->sigfd = -1;
+    sigemptyset(&loop->sigmask);
+    ev_heap_init(&loop->timers);
+    loop->now = ev_clock_ns();
+    return loop;
+}
+
+void ev_loop_free(struct ev_loop *loop)
+{
+    if (!loop)
+        return;
+    if (loop->sigfd >= 0)
+        close(loop->sigfd);
+    close(loop->epfd);
+    ev_heap_free(&loop->timers);
+    free(loop);
+}
+
+void ev_stop(struct ev_loop *loop)
+{
+    loop->stop = 1;
+}
+
+uint64_t ev_now(const struct ev_loop *loop)
+{
+    return loop->now;
+}
+
+/* ---- file descriptors ---- */
+
+int ev_io_start(struct ev_loop *loop, struct ev_io *io, int fd, uint32_t events, ev_io_cb cb,
+                void *arg)
+{
+    struct epoll_event ee = {.events = events, .data.ptr = io};
+    io->fd = fd;
+    io->events = events;
+    io->cb = cb;
+    io->arg = arg;
+    if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ee) < 0)
+        return -1;
+    io->active = 1;
+    return 0;
+}
+
+int ev_io_modify(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+    struct epoll_event ee = {.events = events, .data.ptr = io};
+    if (io->events == events)
+        return 0;
+    if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, io->fd, &ee) < 0)
+        return -1;
+    io->events = events;
+    return 0;
+}
+
+void ev_io_stop(struct ev_loop *loop, struct ev_io *io)
+{
+    if (!io->active)
+        return;
+    io->active = 0;
+    epoll_ctl(loop->epfd, EPOLL_CTL_DEL, io->fd, NULL);
+    /* forget events of this watcher still pending in the current batch */
+    for (int i = loop->batch_pos; i < loop->batch_len; i++)
+        if (loop->batch[i].data.ptr == io)
+            loop->batch[i].data.ptr = NULL;
+}
+
+/* ---- timers ---- */
+
+int ev_timer_start_at(struct ev_loop *loop, struct ev_timer *t, uint64_t when_ns, ev_timer_cb cb,
+                      void *arg)
+{
+    ev_heap_remove(&loop->timers, t);
+    t->cb = cb;
+    t->arg = arg;
+    return ev_heap_push(&loop->timers, t, when_ns);
+}
+
+int ev_timer_start(struct ev_loop *loop, struct ev_timer *t, uint64_t after_ns, ev_timer_cb cb,
+                   void *arg)
+{
+    return ev_timer_start_at(loop, t, ev_clock_ns() + after_ns, cb, arg);
+}
+
+void ev_timer_stop(struct ev_loop *loop, struct ev_timer *t)
+{
+    ev_heap_remove(&loop->timers, t);
+}
+
+/* Fire every timer due by now. A callback may arm, re-arm or stop any timer;
+ * a timer re-armed for "now" from its own callback runs in the next
+ * iteration, not in this one, so a zero-delay timer cannot starve I/O. */
+static void run_timers(struct ev_loop *loop)
+{
+    uint64_t limit = loop->timers.seq;
+    struct ev_timer *t;
+    while ((t = ev_heap_top(&loop->timers)) && t->node.when <= loop->now) {
+        if (t->node.seq >= limit)
+            break;
+        ev_heap_pop(&loop->timers);
+        t->cb(loop, t);
+    }
+}
+
+static int next_timeout_ms(struct ev_loop *loop)
+{
+    struct ev_timer *t = ev_heap_top(&loop->timers);
+    if (!t)
+        return -1;
+    uint64_t now = ev_clock_ns();
+    if (t->node.when <= now)
+        return 0;
+    uint64_t ms = (t->node.when - now + NS_PER_MS - 1) / NS_PER_MS;
+    return ms > 60000 ? 60000 : (int)ms;
+}
+
+/* ---- signals ---- */
+
+static void on_signalfd(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+    struct signalfd_siginfo si;
+    while (read(loop->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        int s = (int)si.ssi_signo;
+        if (s > 0 && s < EV_NSIG && loop->sigs[s].cb)
+            loop->sigs[s].cb(loop, s, loop->sigs[s].arg);
+    }
+}
+
+int ev_signal_add(struct ev_loop *loop, int signo, ev_signal_cb cb, void *arg)
+{
+    if (signo <= 0 || signo >= EV_NSIG) {
+        errno = EINVAL;
+        return -1;
+    }
+    sigaddset(&loop->sigmask, signo);
+    if (pthread_sigmask(SIG_BLOCK, &loop->sigmask, NULL) != 0)
+        return -1;
+    int fd = signalfd(loop->sigfd, &loop->sigmask, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (loop->sigfd < 0) {
+        loop->sigfd = fd;
+        if (ev_io_start(loop, &loop->sigio, fd, EPOLLIN, on_signalfd, NULL) < 0)
+            return -1;
+    }
+    loop->sigs[signo].cb = cb;
+    loop->sigs[signo].arg = arg;
+    return 0;
+}
+
+/* ---- child processes ---- */
+
+static void on_pidfd(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+    struct ev_child *c = io->arg;
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    if (waitid((idtype_t)P_PIDFD, (id_t)c->pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
+        return; /* spurious wake-up: not exited yet */
+    ev_io_stop(loop, io);
+    close(c->pidfd);
+    c->pidfd = -1;
+    c->running = 0;
+    c->cb(loop, c, si.si_code, si.si_status);
+}
+
+/* In the child between fork and exec: only async-signal-safe calls. */
+static void child_exec(char *const argv[], const struct ev_spawn_opts *o)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    setpgid(0, 0);
+    if (o && o->quiet) {
+        int fd = open("/dev/null", O_RDWR);
+        if (fd >= 0) {
+            dup2(fd, 0);
+            dup2(fd, 1);
+            dup2(fd, 2);
+            if (fd > 2)
+                close(fd);
+        }
+    }
+    if (o && o->set_ids) {
+        if (setgroups(0, NULL) < 0 || setgid(o->gid) < 0 || setuid(o->uid) < 0)
+            _exit(126);
+    }
+    execvp(argv[0], argv);
+    _exit(127);
+}
+
+int ev_child_spawn(struct ev_loop *loop, struct ev_child *c, char *const argv[],
+                   const struct ev_spawn_opts *opts, ev_child_cb cb, void *arg)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0)
+        child_exec(argv, opts);
+    /* The child cannot be reaped before we wait for it, so its pid is ours. */
+    setpgid(pid, pid);
+    int fd = pidfd_open(pid, 0);
+    if (fd < 0) {
+        int e = errno;
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        errno = e;
+        return -1;
+    }
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    c->pid = pid;
+    c->pidfd = fd;
+    c->running = 1;
+    c->cb = cb;
+    c->arg = arg;
+    if (ev_io_start(loop, &c->io, fd, EPOLLIN, on_pidfd, c) < 0) {
+        int e = errno;
+        kill(-pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        close(fd);
+        c->running = 0;
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+int ev_child_kill(struct ev_child *c, int sig)
+{
+    if (!c->running) {
+        errno = ESRCH;
+        return -1;
+    }
+    /* The group first (the script's own children), the leader by pidfd as a
+     * fallback if it left its group. */
+    if (kill(-c->pid, sig) == 0)
+        return 0;
+    return (int)syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0);
+}
+
+/* ---- the loop ---- */
+
+static void dispatch(struct ev_loop *loop)
+{
+    for (loop->batch_pos = 0; loop->batch_pos < loop->batch_len;) {
+        struct epoll_event *e = &loop->batch[loop->batch_pos++];
+        struct ev_io *io = e->data.ptr;
+        if (io)
+            io->cb(loop, io, e->events);
+    }
+    loop->batch_len = loop->batch_pos = 0;
+}
+
+int ev_run(struct ev_loop *loop)
+{
+    loop->stop = 0;
+    while (!loop->stop) {
+        int n = epoll_wait(loop->epfd, loop->batch, EV_BATCH, next_timeout_ms(loop));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        loop->now = ev_clock_ns();
+        loop->batch_len = n;
+        dispatch(loop);
+        if (loop->stop)
+            break;
+        loop->now = ev_clock_ns();
+        run_timers(loop);
+    }
+    return 0;
+}
