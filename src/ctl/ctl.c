@@ -1,0 +1,262 @@
+/* ctl: see ctl.h. */
+#include "ctl/ctl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define CTL_LINE_MAX   512
+#define CTL_TIMEOUT_NS (5 * NS_PER_S)
+
+/* One connection: read a line, then write the reply, then close. */
+struct ctl_client {
+    struct ctl *ctl;
+    int slot;
+    int fd;
+    struct ev_io io;
+    struct ev_timer timeout;
+    char line[CTL_LINE_MAX];
+    size_t line_len;
+    struct sbuf reply;
+    size_t sent;
+};
+
+static int fill_addr(struct sockaddr_un *sa, const char *path, char *err, size_t errlen)
+{
+    memset(sa, 0, sizeof(*sa));
+    sa->sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof(sa->sun_path)) {
+        snprintf(err, errlen, "control socket path too long (max %zu): %s",
+                 sizeof(sa->sun_path) - 1, path);
+        return -1;
+    }
+    strcpy(sa->sun_path, path);
+    return 0;
+}
+
+static void client_free(struct ctl_client *cl)
+{
+    struct ctl *c = cl->ctl;
+    ev_io_stop(c->loop, &cl->io);
+    ev_timer_stop(c->loop, &cl->timeout);
+    close(cl->fd);
+    sbuf_free(&cl->reply);
+    c->clients[cl->slot] = NULL;
+    free(cl);
+}
+
+static void client_write(struct ctl_client *cl)
+{
+    while (cl->sent < cl->reply.len) {
+        ssize_t n = send(cl->fd, cl->reply.buf + cl->sent, cl->reply.len - cl->sent,
+                         MSG_NOSIGNAL);
+        if (n < 0 && errno == EAGAIN) {
+            ev_io_modify(cl->ctl->loop, &cl->io, EPOLLOUT);
+            return;
+        }
+        if (n <= 0)
+            break;
+        cl->sent += (size_t)n;
+    }
+    client_free(cl);
+}
+
+static void client_answer(struct ctl_client *cl)
+{
+    cl->line[cl->line_len] = 0;
+    char *nl = strpbrk(cl->line, "\r\n");
+    if (nl)
+        *nl = 0;
+    cl->ctl->requests++;
+    cl->ctl->handler(cl->line, &cl->reply, cl->ctl->arg);
+    if (cl->reply.failed) {
+        sbuf_reset(&cl->reply);
+        sbuf_puts(&cl->reply, "error: out of memory\n");
+    }
+    client_write(cl);
+}
+
+static void on_client(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+    struct ctl_client *cl = io->arg;
+    if (events & EPOLLOUT) {
+        client_write(cl);
+        return;
+    }
+    ssize_t n = recv(cl->fd, cl->line + cl->line_len, sizeof(cl->line) - 1 - cl->line_len, 0);
+    if (n < 0 && errno == EAGAIN)
+        return;
+    if (n <= 0) { /* closed before a full line: answer what we have, if any */
+        if (cl->line_len == 0) {
+            client_free(cl);
+            return;
+        }
+    } else {
+        cl->line_len += (size_t)n;
+        if (!memchr(cl->line, '\n', cl->line_len) && cl->line_len < sizeof(cl->line) - 1)
+            return;
+    }
+    client_answer(cl);
+}
+
+static void on_client_timeout(struct ev_loop *loop, struct ev_timer *t)
+{
+    client_free(t->arg);
+}
+
+static void on_accept(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+    struct ctl *c = io->arg;
+    int fd;
+    while ((fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+        int slot = -1;
+        for (int i = 0; i < CTL_MAX_CLIENTS && slot < 0; i++)
+            if (!c->clients[i])
+                slot = i;
+        struct ctl_client *cl = slot >= 0 ? calloc(1, sizeof(*cl)) : NULL;
+        if (!cl) {
+            c->rejected++;
+            close(fd);
+            continue;
+        }
+        cl->ctl = c;
+        cl->slot = slot;
+        cl->fd = fd;
+        sbuf_init(&cl->reply);
+        c->clients[slot] = cl;
+        ev_io_start(loop, &cl->io, fd, EPOLLIN, on_client, cl);
+        ev_timer_start(loop, &cl->timeout, CTL_TIMEOUT_NS, on_client_timeout, cl);
+    }
+}
+
+/* Is something answering on path? */
+static int socket_alive(const struct sockaddr_un *sa)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return 0;
+    int alive = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+    close(fd);
+    return alive;
+}
+
+static int make_parent_dir(const char *path, char *err, size_t errlen)
+{
+    char *copy = strdup(path);
+    if (!copy) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    const char *dir = dirname(copy);
+    int rc = 0;
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+        rc = -1;
+    }
+    free(copy);
+    return rc;
+}
+
+int ctl_open(struct ctl *c, struct ev_loop *loop, const char *path, ctl_handler h, void *arg,
+             char *err, size_t errlen)
+{
+    struct sockaddr_un sa;
+    memset(c, 0, sizeof(*c));
+    c->fd = -1;
+    if (fill_addr(&sa, path, err, errlen) < 0 || make_parent_dir(path, err, errlen) < 0)
+        return -1;
+    if (socket_alive(&sa)) {
+        snprintf(err, errlen, "control socket %s is in use by a running daemon", path);
+        return -1;
+    }
+    unlink(path);
+    c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (c->fd < 0 || bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+        chmod(path, 0660) < 0 || listen(c->fd, 16) < 0) {
+        snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    c->path = strdup(path);
+    c->loop = loop;
+    c->handler = h;
+    c->arg = arg;
+    if (!c->path || ev_io_start(loop, &c->io, c->fd, EPOLLIN, on_accept, c) < 0) {
+        snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    return 0;
+fail:
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    free(c->path);
+    c->path = NULL;
+    return -1;
+}
+
+void ctl_close(struct ctl *c)
+{
+    if (c->fd < 0)
+        return;
+    for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+        if (c->clients[i])
+            client_free(c->clients[i]);
+    ev_io_stop(c->loop, &c->io);
+    close(c->fd);
+    c->fd = -1;
+    unlink(c->path);
+    free(c->path);
+    c->path = NULL;
+}
+
+int ctl_request(const char *path, const char *cmd, struct sbuf *out, char *err, size_t errlen)
+{
+    struct sockaddr_un sa;
+    if (fill_addr(&sa, path, err, errlen) < 0)
+        return -1;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        snprintf(err, errlen, "cannot reach the daemon at %s: %s (is haplane running? see "
+                 "--control)", path, strerror(errno));
+        goto fail;
+    }
+    struct sbuf req;
+    sbuf_init(&req);
+    sbuf_printf(&req, "%s\n", cmd);
+    int ok = send(fd, req.buf, req.len, MSG_NOSIGNAL) == (ssize_t)req.len;
+    sbuf_free(&req);
+    if (!ok) {
+        snprintf(err, errlen, "control socket %s: send: %s", path, strerror(errno));
+        goto fail;
+    }
+    char buf[4096];
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 10000) <= 0) {
+            snprintf(err, errlen, "control socket %s: no reply within 10 s", path);
+            goto fail;
+        }
+        ssize_t n = recv(fd, buf, sizeof(buf), 0);
+        if (n < 0) {
+            snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+            goto fail;
+        }
+        if (n == 0)
+            break;
+        sbuf_add(out, buf, (size_t)n);
+    }
+    close(fd);
+    return 0;
+fail:
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
