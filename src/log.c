@@ -88,6 +88,8 @@ static void put_escaped(char *buf, size_t cap, size_t *len, const char *s)
 static void put_raw(char *buf, size_t cap, size_t *len, const char *s)
 {
     size_t n = strlen(s);
+    if (*len + 1 >= cap)
+        return;
     if (*len + n >= cap)
         n = cap - *len - 1;
     memcpy(buf + *len, s, n);

@@ -1,0 +1,78 @@
+/* cfg: load, validate, write and query the configuration model.
+ *
+ * The loader reads the native brace syntax (a superset of keepalived.conf),
+ * follows `include`, validates, resolves defaults and returns a model that
+ * owns all its memory. It never logs: every problem becomes a diagnostic
+ * (FILE:LINE:COL, severity, message) in a caller-supplied struct cfg_diags.
+ */
+#ifndef HAPLANE_CONF_CFG_H
+#define HAPLANE_CONF_CFG_H
+
+#include <stdio.h>
+
+#include "conf/cfg-t.h"
+
+/* Load a native configuration file. On success returns 0 and sets *out (free
+ * it with cfg_free); d may hold warnings. On any error returns -1, *out is
+ * NULL and d holds the errors (several per run, at most opts.max_errors). */
+int cfg_load_file(const char *path, struct cfg **out, struct cfg_diags *d);
+
+/* The same from memory; name is used in diagnostics and `include` patterns
+ * resolve relative to its directory. buf need not be NUL-terminated. */
+int cfg_load_buffer(const char *name, const char *buf, size_t len, struct cfg **out,
+                    struct cfg_diags *d);
+
+/* Variants with options (opts may be NULL). */
+int cfg_load_file_opts(const char *path, const struct cfg_load_opts *opts, struct cfg **out,
+                       struct cfg_diags *d);
+int cfg_load_buffer_opts(const char *name, const char *buf, size_t len,
+                         const struct cfg_load_opts *opts, struct cfg **out, struct cfg_diags *d);
+
+/* Free a model and everything it owns. NULL is fine. */
+void cfg_free(struct cfg *cfg);
+
+/* Write cfg as a canonical native file: every value explicit, defaults
+ * included, so that loading the output gives the same model (and writing that
+ * again gives the same bytes). Returns 0, or -1 on a write error. */
+int cfg_write_native(const struct cfg *cfg, FILE *f);
+
+/* One line for the log: "2 vrrp instances, 1 proxy, 3 servers". Returns the
+ * snprintf() length. */
+int cfg_summary(const struct cfg *cfg, char *buf, size_t len);
+
+/* Lookups by name; NULL when absent. */
+const struct cfg_proxy *cfg_find_proxy(const struct cfg *cfg, const char *name);
+const struct cfg_vrrp_instance *cfg_find_instance(const struct cfg *cfg, const char *name);
+const struct cfg_vrrp_script *cfg_find_script(const struct cfg *cfg, const char *name);
+const struct cfg_server *cfg_find_server(const struct cfg_proxy *px, const char *name);
+
+/* Diagnostics. cfg_diag_format writes "FILE:LINE:COL: error: MSG" (or
+ * "FILE: error: MSG" without a line, "error: MSG" without a file) and returns
+ * the snprintf() length. cfg_diags_print writes every entry, one per line. */
+int cfg_diag_format(const struct cfg_diag *e, char *buf, size_t len);
+void cfg_diags_print(const struct cfg_diags *d, FILE *f);
+void cfg_diags_free(struct cfg_diags *d);
+
+/* Value syntax shared with the importers. Each returns 0, or -1 with a short
+ * reason in err (e.g. "expected a duration such as 250ms, 2s, 1m, 1h or 0.5").
+ *
+ * Durations: N[.F] with unit ms, s, m, h or d; a bare number is seconds. */
+int cfg_parse_duration(const char *s, uint64_t *ms, char *err, size_t errlen);
+/* Decimal integer in [min, max], optional sign for signed. */
+int cfg_parse_int(const char *s, int64_t min, int64_t max, int64_t *out, char *err, size_t errlen);
+/* IPv4 or IPv6 address; with allow_prefix an optional /N (default 32/128). */
+int cfg_parse_addr(const char *s, int allow_prefix, struct cfg_addr *out, char *err, size_t errlen);
+/* ADDR:PORT, [V6]:PORT, *:PORT, :PORT, and with allow_name NAME:PORT. */
+int cfg_parse_endpoint(const char *s, int allow_name, struct cfg_endpoint *out, char *err,
+                       size_t errlen);
+/* on|off (also yes|no, true|false). */
+int cfg_parse_bool(const char *s, bool *out);
+
+/* Canonical text forms (what cfg_write_native writes). */
+const char *cfg_format_duration(uint64_t ms, char *buf, size_t len);
+/* with_prefix: append "/N". */
+const char *cfg_format_addr(const struct cfg_addr *a, int with_prefix, char *buf, size_t len);
+const char *cfg_format_endpoint(const struct cfg_endpoint *e, char *buf, size_t len);
+int cfg_addr_equal(const struct cfg_addr *a, const struct cfg_addr *b);
+
+#endif

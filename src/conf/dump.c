@@ -1,0 +1,362 @@
+/* dump: write a model as a canonical native configuration file.
+ *
+ * Every value is written, defaults included, in a fixed order, so that the
+ * output is a complete description (`haplane convert`) and loading it again
+ * gives the same model: write(load(write(m))) == write(m), byte for byte.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "conf/conf-int.h"
+
+static bool bare_ok(const char *s)
+{
+    if (!*s || *s == '#' || *s == '!' || !strcmp(s, "include"))
+        return false;
+    for (const char *p = s; *p; p++)
+        if (strchr(" \t\r\n\v\f{}\"\\", *p) || (unsigned char)*p < 0x20 || *p == 0x7f)
+            return false;
+    return true;
+}
+
+/* Text inside "...", escaped the way the lexer unescapes it. */
+static void put_escaped(FILE *f, const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", f);
+        else if (*p == '\t')
+            fputs("\\t", f);
+        else
+            fputc(*p, f);
+    }
+}
+
+/* A word as one token: bare when the lexer reads it back unchanged, else
+ * quoted. */
+static void put_word(FILE *f, const char *s)
+{
+    if (bare_ok(s)) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    put_escaped(f, s);
+    fputc('"', f);
+}
+
+/* How one argument fits in a single command string (cfg_split_cmd's
+ * syntax): 0 bare, '\'' or '"' quoted with that, -1 not at all. */
+static int arg_form(const char *a)
+{
+    bool plain = *a && *a != '\'' && *a != '"';
+
+    for (const char *p = a; *p && plain; p++)
+        plain = !isspace((unsigned char)*p);
+    if (plain)
+        return 0;
+    if (!strchr(a, '\''))
+        return '\'';
+    if (!strchr(a, '"'))
+        return '"';
+    return -1;
+}
+
+/* A command: one quoted string when every argument fits that form, else one
+ * token per argument (how the parser reads several tokens). A single
+ * argument always fits (the parser cannot produce one that does not). */
+static void put_cmd(FILE *f, const struct cfg_cmd *c)
+{
+    bool joined = true;
+
+    for (size_t i = 0; i < c->argc; i++)
+        joined = joined && arg_form(c->argv[i]) >= 0;
+    if (!joined && c->argc > 1) {
+        for (size_t i = 0; i < c->argc; i++) {
+            fputs(i ? " " : "", f);
+            put_word(f, c->argv[i]);
+        }
+        return;
+    }
+    fputc('"', f);
+    for (size_t i = 0; i < c->argc; i++) {
+        int q = arg_form(c->argv[i]);
+
+        fputs(i ? " " : "", f);
+        if (q == '"')
+            fputs("\\\"", f);
+        else if (q > 0)
+            fputc(q, f);
+        put_escaped(f, c->argv[i]);
+        if (q == '"')
+            fputs("\\\"", f);
+        else if (q > 0)
+            fputc(q, f);
+    }
+    fputc('"', f);
+}
+
+static const char *dur(uint64_t ms, char *buf, size_t len)
+{
+    return cfg_format_duration(ms, buf, len);
+}
+
+static const char *onoff(bool b)
+{
+    return b ? "on" : "off";
+}
+
+static void write_global(FILE *f, const struct cfg_global *g)
+{
+    char a[64], b[64];
+
+    fputs("global_defs {\n", f);
+    if (g->router_id) {
+        fputs("    router_id ", f);
+        put_word(f, g->router_id);
+        fputc('\n', f);
+    }
+    if (g->script_user) {
+        fputs("    script_user ", f);
+        put_word(f, g->script_user);
+        if (g->script_group) {
+            fputc(' ', f);
+            put_word(f, g->script_group);
+        }
+        fputc('\n', f);
+    }
+    fprintf(f, "    enable_script_security %s\n", onoff(g->enable_script_security));
+    fprintf(f, "    vrrp_version %u\n", g->vrrp_version);
+    fprintf(f, "    vrrp_garp_master_repeat %u\n", g->garp_master_repeat);
+    fprintf(f, "    vrrp_garp_master_delay %s\n", dur(g->garp_master_delay_ms, a, sizeof(a)));
+    fprintf(f, "    vrrp_garp_master_refresh %s\n",
+            g->garp_master_refresh_ms ? dur(g->garp_master_refresh_ms, a, sizeof(a)) : "off");
+    fprintf(f, "    vrrp_garp_master_refresh_repeat %u\n", g->garp_master_refresh_repeat);
+    fprintf(f, "    vrrp_garp_interval %s\n", dur(g->garp_interval_ms, a, sizeof(a)));
+    fprintf(f, "    vrrp_gna_interval %s\n", dur(g->gna_interval_ms, a, sizeof(a)));
+    fprintf(f, "    vrrp_mcast_group4 %s\n", cfg_format_addr(&g->mcast_group4, 0, a, sizeof(a)));
+    fprintf(f, "    vrrp_mcast_group6 %s\n", cfg_format_addr(&g->mcast_group6, 0, b, sizeof(b)));
+    fprintf(f, "    realtime %s\n", onoff(g->realtime));
+    fprintf(f, "    mlockall %s\n", onoff(g->mlockall));
+    fputs("}\n", f);
+}
+
+static void put_user(FILE *f, const struct cfg_cmd *c)
+{
+    if (c->user) {
+        fputc(' ', f);
+        put_word(f, c->user);
+        if (c->group) {
+            fputc(' ', f);
+            put_word(f, c->group);
+        }
+    }
+}
+
+static void write_script(FILE *f, const struct cfg_vrrp_script *s)
+{
+    char a[32];
+
+    fputs("\nvrrp_script ", f);
+    put_word(f, s->name);
+    fputs(" {\n    script ", f);
+    put_cmd(f, &s->cmd);
+    fputc('\n', f);
+    if (s->cmd.user) {
+        fputs("    user", f);
+        put_user(f, &s->cmd);
+        fputc('\n', f);
+    }
+    fprintf(f, "    interval %s\n", dur(s->interval_ms, a, sizeof(a)));
+    fprintf(f, "    timeout %s\n", dur(s->timeout_ms, a, sizeof(a)));
+    fprintf(f, "    weight %d\n", s->weight);
+    fprintf(f, "    fall %u\n    rise %u\n}\n", s->fall, s->rise);
+}
+
+static void write_tracks(FILE *f, const char *kw, const struct cfg_track *t, size_t n)
+{
+    if (!n)
+        return;
+    fprintf(f, "    %s {\n", kw);
+    for (size_t i = 0; i < n; i++) {
+        fputs("        ", f);
+        put_word(f, t[i].name);
+        fprintf(f, " weight %d\n", t[i].weight);
+    }
+    fputs("    }\n", f);
+}
+
+static void write_notify(FILE *f, const char *kw, const struct cfg_cmd *c)
+{
+    if (!c->argc)
+        return;
+    fprintf(f, "    %s ", kw);
+    put_cmd(f, c);
+    put_user(f, c);
+    fputc('\n', f);
+}
+
+static void write_addrs(FILE *f, const struct cfg_vrrp_instance *vi)
+{
+    char a[64];
+
+    if (vi->src_ip.family)
+        fprintf(f, "    %s %s\n", vi->npeers ? "unicast_src_ip" : "mcast_src_ip",
+                cfg_format_addr(&vi->src_ip, 0, a, sizeof(a)));
+    if (vi->npeers) {
+        fputs("    unicast_peer {\n", f);
+        for (size_t i = 0; i < vi->npeers; i++)
+            fprintf(f, "        %s\n", cfg_format_addr(&vi->peers[i].addr, 0, a, sizeof(a)));
+        fputs("    }\n", f);
+    }
+    fputs("    virtual_ipaddress {\n", f);
+    for (size_t i = 0; i < vi->nvips; i++) {
+        fprintf(f, "        %s", cfg_format_addr(&vi->vips[i].addr, 1, a, sizeof(a)));
+        if (vi->vips[i].dev) {
+            fputs(" dev ", f);
+            put_word(f, vi->vips[i].dev);
+        }
+        if (vi->vips[i].label) {
+            fputs(" label ", f);
+            put_word(f, vi->vips[i].label);
+        }
+        fputc('\n', f);
+    }
+    fputs("    }\n", f);
+}
+
+static void write_instance(FILE *f, const struct cfg_vrrp_instance *vi)
+{
+    static const char *const auth[] = {"NONE", "PASS", "AH"};
+    char a[32];
+
+    fputs("\nvrrp_instance ", f);
+    put_word(f, vi->name);
+    fprintf(f, " {\n    state %s\n", vi->state == CFG_STATE_MASTER ? "MASTER" : "BACKUP");
+    fputs("    interface ", f);
+    put_word(f, vi->interface);
+    fputc('\n', f);
+    fprintf(f, "    virtual_router_id %u\n    priority %u\n", vi->vrid, vi->priority);
+    fprintf(f, "    version %u\n", vi->version);
+    fprintf(f, "    advert_int %s\n", dur(vi->advert_int_ms, a, sizeof(a)));
+    if (vi->auth_type != CFG_AUTH_NONE || vi->auth_pass[0]) {
+        fprintf(f, "    authentication {\n        auth_type %s\n", auth[vi->auth_type]);
+        if (vi->auth_pass[0]) {
+            fputs("        auth_pass ", f);
+            put_word(f, vi->auth_pass);
+            fputc('\n', f);
+        }
+        fputs("    }\n", f);
+    }
+    write_addrs(f, vi);
+    fprintf(f, "    preempt %s\n", onoff(vi->preempt));
+    fprintf(f, "    preempt_delay %s\n", dur(vi->preempt_delay_ms, a, sizeof(a)));
+    write_tracks(f, "track_script", vi->track_scripts, vi->ntrack_scripts);
+    write_tracks(f, "track_interface", vi->track_ifs, vi->ntrack_ifs);
+    write_tracks(f, "track_proxy", vi->track_proxies, vi->ntrack_proxies);
+    fprintf(f, "    quorum %s\n", onoff(vi->quorum));
+    write_notify(f, "notify_master", &vi->notify_master);
+    write_notify(f, "notify_backup", &vi->notify_backup);
+    write_notify(f, "notify_fault", &vi->notify_fault);
+    write_notify(f, "notify_stop", &vi->notify_stop);
+    write_notify(f, "notify", &vi->notify);
+    fprintf(f, "    garp_master_delay %s\n", dur(vi->garp_master_delay_ms, a, sizeof(a)));
+    fprintf(f, "    garp_master_repeat %u\n", vi->garp_master_repeat);
+    fprintf(f, "    garp_master_refresh %s\n",
+            vi->garp_master_refresh_ms ? dur(vi->garp_master_refresh_ms, a, sizeof(a)) : "off");
+    fprintf(f, "    garp_master_refresh_repeat %u\n", vi->garp_master_refresh_repeat);
+    fprintf(f, "    vip_lifetime %s\n}\n",
+            vi->vip_lifetime_ms == 0                      ? "auto"
+            : vi->vip_lifetime_ms == CFG_LIFETIME_FOREVER ? "off"
+                                                          : dur(vi->vip_lifetime_ms, a, sizeof(a)));
+}
+
+static void put_opt(FILE *f, const char *name, const char *value)
+{
+    if (value) {
+        fprintf(f, " %s ", name);
+        put_word(f, value);
+    }
+}
+
+static void write_check(FILE *f, const struct cfg_check *c)
+{
+    static const char *const kinds[] = {"tcp", "http", "https", "none"};
+    char a[32], b[32], t[32];
+
+    fprintf(f, "    check %s", kinds[c->kind]);
+    if (c->kind == CFG_CHECK_NONE) {
+        fputc('\n', f);
+        return;
+    }
+    if (c->kind != CFG_CHECK_TCP) {
+        fprintf(f, " %s ", c->method);
+        put_word(f, c->path);
+        fprintf(f, " expect %u", c->expect);
+    }
+    fprintf(f, " interval %s fast_interval %s timeout %s fall %u rise %u",
+            dur(c->interval_ms, a, sizeof(a)), dur(c->fast_interval_ms, b, sizeof(b)),
+            dur(c->timeout_ms, t, sizeof(t)), c->fall, c->rise);
+    if (c->kind == CFG_CHECK_HTTPS) {
+        fprintf(f, " verify %s", c->verify == CFG_VERIFY_REQUIRED ? "required" : "none");
+        put_opt(f, "ca", c->ca);
+        put_opt(f, "cert", c->cert);
+        put_opt(f, "key", c->key);
+        put_opt(f, "sni", c->sni);
+    }
+    fputc('\n', f);
+}
+
+static void write_proxy(FILE *f, const struct cfg_proxy *px)
+{
+    static const char *const balance[] = {"roundrobin", "leastconn", "source"};
+    char a[80];
+
+    fputs("\nproxy ", f);
+    put_word(f, px->name);
+    fputs(" {\n", f);
+    for (size_t i = 0; i < px->nbinds; i++)
+        fprintf(f, "    bind %s\n", cfg_format_endpoint(&px->binds[i].addr, a, sizeof(a)));
+    fprintf(f, "    balance %s\n", balance[px->balance]);
+    fprintf(f, "    timeout connect %s\n", dur(px->connect_timeout_ms, a, sizeof(a)));
+    fprintf(f, "    timeout idle %s\n", dur(px->idle_timeout_ms, a, sizeof(a)));
+    fprintf(f, "    timeout drain %s\n", dur(px->drain_timeout_ms, a, sizeof(a)));
+    fprintf(f, "    retries %u\n", px->retries);
+    if (px->maxconn)
+        fprintf(f, "    maxconn %u\n", px->maxconn);
+    else
+        fputs("    maxconn auto\n", f);
+    if (px->workers)
+        fprintf(f, "    workers %u\n", px->workers);
+    else
+        fputs("    workers auto\n", f);
+    fprintf(f, "    relay %s\n", px->relay == CFG_RELAY_COPY ? "copy" : "splice");
+    fprintf(f, "    backlog %u\n", px->backlog);
+    fprintf(f, "    keepalive %s\n    nodelay %s\n", onoff(px->keepalive), onoff(px->nodelay));
+    write_check(f, &px->check);
+    for (size_t i = 0; i < px->nservers; i++) {
+        const struct cfg_server *sv = &px->servers[i];
+
+        fputs("    server ", f);
+        put_word(f, sv->name);
+        fprintf(f, " %s weight %u check %s%s%s\n", cfg_format_endpoint(&sv->addr, a, sizeof(a)),
+                sv->weight, onoff(sv->check), sv->backup ? " backup" : "",
+                sv->drain ? " drain" : "");
+    }
+    fputs("}\n", f);
+}
+
+int cfg_write_native(const struct cfg *cfg, FILE *f)
+{
+    write_global(f, &cfg->global);
+    for (size_t i = 0; i < cfg->nscripts; i++)
+        write_script(f, &cfg->scripts[i]);
+    for (size_t i = 0; i < cfg->ninstances; i++)
+        write_instance(f, &cfg->instances[i]);
+    for (size_t i = 0; i < cfg->nproxies; i++)
+        write_proxy(f, &cfg->proxies[i]);
+    return ferror(f) ? -1 : 0;
+}

@@ -1,0 +1,476 @@
+/* validate: resolve defaults and references, then check the rules that
+ * involve more than one value. One small validator per feature; each reports
+ * at the position of the offending token.
+ *
+ * Runs only on a model that parsed without errors.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "conf/conf-int.h"
+
+struct vctx {
+    struct cfg *cfg;
+    struct cfg_diags *d;
+    size_t max, nerr0;
+    bool full; /* the error budget is spent */
+};
+
+__attribute__((format(printf, 4, 5))) static void
+report(struct vctx *v, enum cfg_severity sev, const struct cfg_pos *pos, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (v->full)
+        return;
+    if (sev == CFG_SEV_ERROR && v->d->nerrors - v->nerr0 >= v->max) {
+        cfg_diag_add(v->d, CFG_SEV_ERROR, pos, "too many errors (%zu), stopping here", v->max);
+        v->full = true;
+        return;
+    }
+    va_start(ap, fmt);
+    cfg_diag_vadd(v->d, sev, pos, fmt, ap);
+    va_end(ap);
+}
+
+#define verr(v, pos, ...)  report(v, CFG_SEV_ERROR, pos, __VA_ARGS__)
+#define vwarn(v, pos, ...) report(v, CFG_SEV_WARNING, pos, __VA_ARGS__)
+
+/* "line 12" when other is in here's file, else "file:12". */
+static const char *where(const struct cfg_pos *other, const struct cfg_pos *here, char *buf,
+                         size_t len)
+{
+    if (other->file == here->file)
+        snprintf(buf, len, "line %u", (unsigned)other->line);
+    else
+        snprintf(buf, len, "%s:%u", other->file ? other->file : "?", (unsigned)other->line);
+    return buf;
+}
+
+static const char *fam(int family)
+{
+    return family == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+/* Report items of one array whose name repeats an earlier one. */
+#define DUP_NAMES(v, arr, n, what)                                                                 \
+    for (size_t i_ = 1; i_ < (n); i_++)                                                            \
+        for (size_t j_ = 0; j_ < i_; j_++)                                                         \
+            if (!strcmp((arr)[i_].name, (arr)[j_].name)) {                                         \
+                char w_[300];                                                                      \
+                verr(v, &(arr)[i_].pos, "%s '%s' is already defined at %s", what, (arr)[i_].name,  \
+                     where(&(arr)[j_].pos, &(arr)[i_].pos, w_, sizeof(w_)));                       \
+                break;                                                                             \
+            }
+
+/* ---- vrrp_script ---------------------------------------------------------- */
+
+static void check_scripts(struct vctx *v)
+{
+    DUP_NAMES(v, v->cfg->scripts, v->cfg->nscripts, "vrrp_script");
+    for (size_t i = 0; i < v->cfg->nscripts; i++) {
+        struct cfg_vrrp_script *s = &v->cfg->scripts[i];
+
+        if (!s->cmd.argc)
+            verr(v, &s->pos, "vrrp_script '%s' has no script", s->name);
+        if (!s->at.timeout.line)
+            s->timeout_ms = s->interval_ms;
+    }
+}
+
+/* Scripts nobody tracks (a duplicate name was reported already). */
+static void check_unused_scripts(struct vctx *v)
+{
+    const struct cfg *cfg = v->cfg;
+
+    for (size_t i = 0; i < cfg->nscripts; i++) {
+        const struct cfg_vrrp_script *s = &cfg->scripts[i];
+        const struct cfg_vrrp_script *first = cfg_find_script(cfg, s->name);
+
+        if (!s->tracked && first == s)
+            vwarn(v, &s->pos, "vrrp_script '%s' is not used by any track_script", s->name);
+    }
+}
+
+/* ---- vrrp_instance ---------------------------------------------------------- */
+
+/* Values not written in the instance come from global_defs; the priority
+ * from the state (keepalived: MASTER without a priority is the owner). */
+static void inherit(struct vctx *v, struct cfg_vrrp_instance *vi)
+{
+    const struct cfg_global *g = &v->cfg->global;
+
+    if (!vi->at.version.line)
+        vi->version = g->vrrp_version;
+    if (!vi->at.garp_master_repeat.line)
+        vi->garp_master_repeat = g->garp_master_repeat;
+    if (!vi->at.garp_master_delay.line)
+        vi->garp_master_delay_ms = g->garp_master_delay_ms;
+    if (!vi->at.garp_master_refresh.line)
+        vi->garp_master_refresh_ms = g->garp_master_refresh_ms;
+    if (!vi->at.garp_master_refresh_repeat.line)
+        vi->garp_master_refresh_repeat = g->garp_master_refresh_repeat;
+    if (!vi->at.priority.line)
+        vi->priority = vi->state == CFG_STATE_MASTER ? 255 : 100;
+}
+
+static bool check_required(struct vctx *v, const struct cfg_vrrp_instance *vi)
+{
+    const char *missing = !vi->interface ? "interface"
+                          : !vi->vrid    ? "virtual_router_id"
+                          : !vi->nvips   ? "virtual_ipaddress"
+                                         : NULL;
+
+    if (missing)
+        verr(v, &vi->pos, "vrrp_instance '%s' has no %s", vi->name, missing);
+    return !missing;
+}
+
+/* RFC 5798 1: the virtual routers of each address family are a domain unto
+ * themselves, and an advert carries addresses of one family; RFC 3768
+ * (VRRPv2) is IPv4 only. */
+static void check_family(struct vctx *v, struct cfg_vrrp_instance *vi)
+{
+    const struct cfg_vip *first = &vi->vips[0];
+    char a[64], b[64], w[300];
+
+    vi->family = first->addr.family;
+    for (size_t i = 1; i < vi->nvips; i++) {
+        const struct cfg_vip *x = &vi->vips[i];
+        if (x->addr.family != vi->family)
+            verr(v, &x->pos,
+                 "%s address %s in an %s vrrp_instance (first address %s at %s): a virtual "
+                 "router carries one address family (RFC 5798), use one vrrp_instance per family",
+                 fam(x->addr.family), cfg_format_addr(&x->addr, 0, a, sizeof(a)), fam(vi->family),
+                 cfg_format_addr(&first->addr, 0, b, sizeof(b)),
+                 where(&first->pos, &x->pos, w, sizeof(w)));
+    }
+    if (vi->family == AF_INET6 && vi->version == 2)
+        verr(v, &first->pos, "IPv6 address %s needs version 3 (VRRPv2, RFC 3768, is IPv4-only)",
+             cfg_format_addr(&first->addr, 0, a, sizeof(a)));
+    if (vi->nvips > 255)
+        verr(v, &vi->vips[255].pos,
+             "too many virtual addresses: at most 255 per vrrp_instance (RFC 5798 5.2.5)");
+}
+
+/* RFC 3768 5.3.7: whole seconds in 8 bits; RFC 5798 5.2.7: centiseconds
+ * in 12 bits. */
+static void check_advert(struct vctx *v, const struct cfg_vrrp_instance *vi)
+{
+    uint64_t ms = vi->advert_int_ms;
+    char d[32];
+
+    cfg_format_duration(ms, d, sizeof(d));
+    if (vi->version == 2 && (ms % 1000 || ms < 1000 || ms > 255000))
+        verr(v, &vi->at.advert_int,
+             "advert_int %s is not valid for VRRPv2: whole seconds from 1 to 255 (or use "
+             "version 3)",
+             d);
+    if (vi->version == 3 && (ms % 10 || ms < 10 || ms > 40950))
+        verr(v, &vi->at.advert_int,
+             "advert_int %s is not valid for VRRPv3: a multiple of 10ms from 10ms to 40950ms", d);
+}
+
+static void check_addrs(struct vctx *v, const struct cfg_vrrp_instance *vi)
+{
+    char a[64], w[300];
+
+    if (vi->src_ip.family && vi->src_ip.family != vi->family)
+        verr(v, &vi->at.src_ip, "source address %s is %s but the virtual addresses are %s",
+             cfg_format_addr(&vi->src_ip, 0, a, sizeof(a)), fam(vi->src_ip.family),
+             fam(vi->family));
+    for (size_t i = 0; i < vi->npeers; i++) {
+        const struct cfg_peer *p = &vi->peers[i];
+
+        cfg_format_addr(&p->addr, 0, a, sizeof(a));
+        if (p->addr.family != vi->family)
+            verr(v, &p->pos, "unicast_peer %s is %s but the virtual addresses are %s", a,
+                 fam(p->addr.family), fam(vi->family));
+        else if (cfg_addr_equal(&p->addr, &vi->src_ip))
+            verr(v, &p->pos, "unicast_peer %s is this router's own source address", a);
+        for (size_t j = 0; j < i; j++)
+            if (cfg_addr_equal(&p->addr, &vi->peers[j].addr)) {
+                vwarn(v, &p->pos, "unicast_peer %s is listed twice (first at %s)", a,
+                      where(&vi->peers[j].pos, &p->pos, w, sizeof(w)));
+                break;
+            }
+    }
+    for (size_t i = 1; i < vi->nvips; i++)
+        for (size_t j = 0; j < i; j++)
+            if (cfg_addr_equal(&vi->vips[i].addr, &vi->vips[j].addr)) {
+                verr(v, &vi->vips[i].pos, "virtual_ipaddress %s is listed twice (first at %s)",
+                     cfg_format_addr(&vi->vips[i].addr, 0, a, sizeof(a)),
+                     where(&vi->vips[j].pos, &vi->vips[i].pos, w, sizeof(w)));
+                break;
+            }
+}
+
+/* RFC 3768 5.3.6 / RFC 2338: PASS and AH need a password; RFC 5798 has no
+ * authentication at all. */
+static void check_auth(struct vctx *v, const struct cfg_vrrp_instance *vi)
+{
+    static const char *const names[] = {"NONE", "PASS", "AH"};
+
+    if (vi->auth_type != CFG_AUTH_NONE && !vi->auth_pass[0])
+        verr(v, &vi->at.auth_type, "auth_type %s needs auth_pass", names[vi->auth_type]);
+    if (vi->auth_type == CFG_AUTH_NONE && vi->auth_pass[0])
+        verr(v, &vi->at.auth_pass, "auth_pass needs auth_type PASS or AH");
+    if (vi->version == 3 && (vi->auth_type != CFG_AUTH_NONE || vi->auth_pass[0]))
+        vwarn(v, &vi->at.auth, "authentication is ignored with VRRPv3 (RFC 5798 removed it)");
+}
+
+/* RFC 5798 6.4.1: the owner (priority 255) starts as Master and, being
+ * the owner, always preempts (keepalived clears nopreempt the same way). */
+static void check_state(struct vctx *v, struct cfg_vrrp_instance *vi)
+{
+    if (vi->priority == 255) {
+        if (vi->state == CFG_STATE_BACKUP && vi->at.state.line)
+            vwarn(v, &vi->at.state,
+                  "state BACKUP is ignored: priority 255 (address owner) starts as MASTER "
+                  "(RFC 5798 6.4.1)");
+        if (!vi->preempt)
+            vwarn(v, &vi->at.preempt,
+                  "nopreempt is ignored: the address owner (priority 255) always preempts");
+        vi->state = CFG_STATE_MASTER;
+        vi->preempt = true;
+    } else if (!vi->preempt && vi->state == CFG_STATE_MASTER) {
+        vwarn(v, &vi->at.preempt, "nopreempt does not work with 'state MASTER' (use BACKUP)");
+    }
+    if (vi->quorum && !vi->npeers)
+        verr(v, &vi->at.quorum, "quorum needs unicast_peer (the peers that make the majority)");
+    if (vi->vip_lifetime_ms && vi->vip_lifetime_ms != CFG_LIFETIME_FOREVER &&
+        vi->vip_lifetime_ms <= vi->advert_int_ms)
+        verr(v, &vi->at.vip_lifetime,
+             "vip_lifetime must be longer than advert_int (the master refreshes the VIP at "
+             "every advert)");
+}
+
+/* Resolve NAME of each track entry in names (stride/offset of the name
+ * pointer in the target array); report unknown names with a suggestion. */
+static void resolve(struct vctx *v, struct cfg_track *t, size_t n, const char *what,
+                    const char *target, const void *arr, size_t count, size_t stride)
+{
+    char w[300];
+
+    for (size_t i = 0; i < n; i++) {
+        struct cfg_suggest sg;
+
+        cfg_suggest_init(&sg, t[i].name);
+        for (size_t k = 0; k < count && t[i].ref == SIZE_MAX; k++) {
+            const char *name = *(char *const *)((const char *)arr + k * stride);
+            if (!strcmp(name, t[i].name))
+                t[i].ref = k;
+            cfg_suggest_try(&sg, name);
+        }
+        if (t[i].ref == SIZE_MAX && sg.best)
+            verr(v, &t[i].pos, "%s '%s' refers to no %s (did you mean '%s'?)", what, t[i].name,
+                 target, sg.best);
+        else if (t[i].ref == SIZE_MAX)
+            verr(v, &t[i].pos, "%s '%s' refers to no %s", what, t[i].name, target);
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(t[i].name, t[j].name)) {
+                vwarn(v, &t[i].pos, "%s '%s' is listed twice (first at %s)", what, t[i].name,
+                      where(&t[j].pos, &t[i].pos, w, sizeof(w)));
+                break;
+            }
+    }
+}
+
+static void check_tracks(struct vctx *v, struct cfg_vrrp_instance *vi)
+{
+    struct cfg *cfg = v->cfg;
+
+    resolve(v, vi->track_scripts, vi->ntrack_scripts, "track_script", "vrrp_script",
+            cfg->nscripts ? &cfg->scripts[0].name : NULL, cfg->nscripts, sizeof(*cfg->scripts));
+    resolve(v, vi->track_proxies, vi->ntrack_proxies, "track_proxy", "proxy",
+            cfg->nproxies ? &cfg->proxies[0].name : NULL, cfg->nproxies, sizeof(*cfg->proxies));
+    for (size_t i = 0; i < vi->ntrack_scripts; i++) {
+        struct cfg_track *t = &vi->track_scripts[i];
+        if (t->ref == SIZE_MAX)
+            continue;
+        cfg->scripts[t->ref].tracked = true;
+        if (!t->has_weight)
+            t->weight = cfg->scripts[t->ref].weight;
+    }
+    for (size_t i = 1; i < vi->ntrack_ifs; i++)
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(vi->track_ifs[i].name, vi->track_ifs[j].name)) {
+                vwarn(v, &vi->track_ifs[i].pos, "track_interface '%s' is listed twice",
+                      vi->track_ifs[i].name);
+                break;
+            }
+}
+
+/* A VRID identifies a virtual router per interface and family (RFC 5798
+ * 5.2.3); two instances with the same triple would fight over it. */
+static void check_vrid_clash(struct vctx *v)
+{
+    const struct cfg *cfg = v->cfg;
+    char w[300];
+
+    for (size_t i = 1; i < cfg->ninstances; i++) {
+        const struct cfg_vrrp_instance *a = &cfg->instances[i];
+        for (size_t j = 0; j < i; j++) {
+            const struct cfg_vrrp_instance *b = &cfg->instances[j];
+            if (a->vrid && a->vrid == b->vrid && a->family == b->family && a->interface &&
+                b->interface && !strcmp(a->interface, b->interface)) {
+                verr(v, &a->at.vrid,
+                     "virtual_router_id %u is already used on %s for %s by vrrp_instance '%s' "
+                     "(%s)",
+                     a->vrid, a->interface, fam(a->family), b->name,
+                     where(&b->at.vrid, &a->at.vrid, w, sizeof(w)));
+                break;
+            }
+        }
+    }
+}
+
+static void check_instances(struct vctx *v)
+{
+    DUP_NAMES(v, v->cfg->instances, v->cfg->ninstances, "vrrp_instance");
+    for (size_t i = 0; i < v->cfg->ninstances; i++) {
+        struct cfg_vrrp_instance *vi = &v->cfg->instances[i];
+
+        inherit(v, vi);
+        check_tracks(v, vi);
+        if (!check_required(v, vi))
+            continue;
+        check_family(v, vi);
+        check_advert(v, vi);
+        check_addrs(v, vi);
+        check_auth(v, vi);
+        check_state(v, vi);
+    }
+    check_vrid_clash(v);
+}
+
+/* ---- proxy ------------------------------------------------------------------ */
+
+static void check_check(struct vctx *v, struct cfg_check *c)
+{
+    if (!c->at.fast_interval.line)
+        c->fast_interval_ms = c->interval_ms;
+    if (!c->at.verify.line)
+        c->verify = c->ca ? CFG_VERIFY_REQUIRED : CFG_VERIFY_NONE;
+    if (c->key && !c->cert)
+        verr(v, &c->at.key, "check key needs cert (the client certificate)");
+    if (c->ca && c->verify == CFG_VERIFY_NONE)
+        vwarn(v, &c->at.ca, "ca is not used with verify none");
+}
+
+static bool binds_clash(const struct cfg_endpoint *a, const struct cfg_endpoint *b)
+{
+    return a->port == b->port && (a->kind == CFG_HOST_ANY || b->kind == CFG_HOST_ANY ||
+                                  cfg_addr_equal(&a->addr, &b->addr));
+}
+
+/* Every bind against every earlier one, in all proxies. */
+static void check_binds(struct vctx *v, size_t pi)
+{
+    const struct cfg_proxy *px = &v->cfg->proxies[pi];
+    char a[80], b[80], w[300];
+
+    for (size_t i = 0; i < px->nbinds; i++) {
+        const struct cfg_bind *x = &px->binds[i];
+        bool done = false;
+
+        for (size_t pj = 0; pj <= pi && !done; pj++) {
+            const struct cfg_proxy *py = &v->cfg->proxies[pj];
+            size_t n = pj == pi ? i : py->nbinds;
+
+            for (size_t j = 0; j < n && !done; j++) {
+                if (!binds_clash(&x->addr, &py->binds[j].addr))
+                    continue;
+                verr(v, &x->pos, "bind %s conflicts with bind %s of proxy '%s' (%s)",
+                     cfg_format_endpoint(&x->addr, a, sizeof(a)),
+                     cfg_format_endpoint(&py->binds[j].addr, b, sizeof(b)), py->name,
+                     where(&py->binds[j].pos, &x->pos, w, sizeof(w)));
+                done = true;
+            }
+        }
+    }
+}
+
+static bool same_endpoint(const struct cfg_endpoint *a, const struct cfg_endpoint *b)
+{
+    if (a->kind != b->kind || a->port != b->port)
+        return false;
+    if (a->kind == CFG_HOST_NAME)
+        return !strcmp(a->name, b->name);
+    return a->kind != CFG_HOST_ADDR || cfg_addr_equal(&a->addr, &b->addr);
+}
+
+static void check_servers(struct vctx *v, const struct cfg_proxy *px)
+{
+    DUP_NAMES(v, px->servers, px->nservers, "server");
+    for (size_t i = 1; i < px->nservers; i++)
+        for (size_t j = 0; j < i; j++)
+            if (same_endpoint(&px->servers[i].addr, &px->servers[j].addr) &&
+                strcmp(px->servers[i].name, px->servers[j].name)) {
+                vwarn(v, &px->servers[i].addr_pos,
+                      "server '%s' has the same address as server '%s'", px->servers[i].name,
+                      px->servers[j].name);
+                break;
+            }
+}
+
+static void check_proxies(struct vctx *v)
+{
+    DUP_NAMES(v, v->cfg->proxies, v->cfg->nproxies, "proxy");
+    for (size_t i = 0; i < v->cfg->nproxies; i++) {
+        struct cfg_proxy *px = &v->cfg->proxies[i];
+
+        if (!px->nbinds)
+            verr(v, &px->pos, "proxy '%s' has no bind", px->name);
+        if (!px->nservers)
+            verr(v, &px->pos, "proxy '%s' has no server", px->name);
+        check_check(v, &px->check);
+        check_binds(v, i);
+        check_servers(v, px);
+    }
+}
+
+static size_t file_rank(const struct cfg *cfg, const char *file)
+{
+    for (size_t i = 0; file && i < cfg->nfiles; i++)
+        if (!strcmp(cfg->files[i], file))
+            return i;
+    return SIZE_MAX;
+}
+
+static bool before(const struct cfg *cfg, const struct cfg_diag *a, const struct cfg_diag *b)
+{
+    size_t fa = file_rank(cfg, a->file), fb = file_rank(cfg, b->file);
+
+    if (fa != fb)
+        return fa < fb;
+    return a->line != b->line ? a->line < b->line : a->col < b->col;
+}
+
+/* Validators run feature by feature; show their findings in file order
+ * (stable, so that related messages at one token keep their order). */
+static void sort_diags(const struct cfg *cfg, struct cfg_diags *d, size_t from)
+{
+    for (size_t i = from + 1; i < d->n; i++) {
+        struct cfg_diag e = d->v[i];
+        size_t j = i;
+
+        for (; j > from && before(cfg, &e, &d->v[j - 1]); j--)
+            d->v[j] = d->v[j - 1];
+        d->v[j] = e;
+    }
+}
+
+size_t cfg_validate(struct cfg *cfg, struct cfg_diags *d, size_t max_errors)
+{
+    struct vctx v = {.cfg = cfg, .d = d, .max = max_errors, .nerr0 = d->nerrors};
+    size_t first = d->n;
+
+    check_scripts(&v);
+    check_proxies(&v);
+    check_instances(&v);
+    check_unused_scripts(&v);
+    sort_diags(cfg, d, first);
+    return d->nerrors - v.nerr0;
+}

@@ -1,0 +1,276 @@
+/* daemon: see daemon.h. */
+#include "daemon.h"
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf/cfg.h"
+#include "ctl/ctl.h"
+#include "ev/ev.h"
+#include "log.h"
+#include "util/sbuf.h"
+#include "proxy/proxy.h"
+#include "vrrp/vrrp.h"
+
+struct daemon {
+    struct ev_loop *loop;
+    struct ctl ctl;
+    struct vrrp *vrrp;
+    struct px *px;
+    const char *config_path;
+    struct cfg *cfg;
+    unsigned generation; /* 1 for the first load, +1 per accepted reload */
+    uint64_t started_ns, loaded_ns;
+    unsigned reloads_rejected;
+    char last_reload_error[512]; /* "" when the last reload was accepted */
+    int exit_signal;
+};
+
+/* Load path; log every diagnostic (errors at error level, warnings at
+ * warn). On failure, *first_error holds the first error line. Returns the
+ * new model (owned by the caller) or NULL. */
+static struct cfg *load_config(const char *path, char *first_error, size_t cap)
+{
+    struct cfg *cfg = NULL;
+    struct cfg_diags d = {0};
+    int rc = cfg_load_file(path, &cfg, &d);
+    first_error[0] = 0;
+    for (size_t i = 0; i < d.n; i++) {
+        char line[600];
+        cfg_diag_format(&d.v[i], line, sizeof(line));
+        if (d.v[i].sev == CFG_SEV_ERROR) {
+            log_error("conf", NULL, "%s", line);
+            if (!first_error[0])
+                snprintf(first_error, cap, "%s", line);
+        } else {
+            log_warn("conf", NULL, "%s", line);
+        }
+    }
+    cfg_diags_free(&d);
+    if (rc < 0) {
+        cfg_free(cfg);
+        if (!first_error[0])
+            snprintf(first_error, cap, "%s: cannot load configuration", path);
+        return NULL;
+    }
+    return cfg;
+}
+
+static void log_summary(struct daemon *dm, const char *what)
+{
+    char sum[256];
+    cfg_summary(dm->cfg, sum, sizeof(sum));
+    log_info("main", NULL, "%s %s (generation %u): %s", what, dm->config_path, dm->generation,
+             sum);
+}
+
+static void on_reload(struct ev_loop *loop, int signo, void *arg)
+{
+    struct daemon *dm = arg;
+    log_info("main", NULL, "SIGHUP: reloading %s", dm->config_path);
+    char err[512];
+    struct cfg *next = load_config(dm->config_path, err, sizeof(err));
+    if (!next) {
+        dm->reloads_rejected++;
+        snprintf(dm->last_reload_error, sizeof(dm->last_reload_error), "%s", err);
+        log_error("main", NULL, "reload rejected, generation %u keeps running: %s",
+                  dm->generation, err);
+        return;
+    }
+    if (dm->px && px_reload(dm->px, next, err, sizeof(err)) < 0) {
+        cfg_free(next);
+        dm->reloads_rejected++;
+        snprintf(dm->last_reload_error, sizeof(dm->last_reload_error), "proxy: %.490s", err);
+        log_error("main", NULL, "reload rejected, generation %u keeps running: proxy: %s",
+                  dm->generation, err);
+        return;
+    }
+    if (dm->vrrp && vrrp_reload(dm->vrrp, next, err, sizeof(err)) < 0)
+        log_error("main", NULL, "reload: vrrp: %s", err);
+    else if (!dm->vrrp && next->ninstances && !(dm->vrrp = vrrp_start(loop, next, err, sizeof(err))))
+        log_error("main", NULL, "reload: vrrp: %s", err);
+    cfg_free(dm->cfg);
+    dm->cfg = next;
+    dm->generation++;
+    dm->loaded_ns = ev_now(loop);
+    dm->last_reload_error[0] = 0;
+    log_summary(dm, "reloaded");
+}
+
+static void on_terminate(struct ev_loop *loop, int signo, void *arg)
+{
+    struct daemon *dm = arg;
+    dm->exit_signal = signo;
+    log_info("main", NULL, "%s: shutting down", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+    ev_stop(loop);
+}
+
+/* The proxy's last connection closed after SIGTERM (px_drain). */
+static void on_drained(void *arg)
+{
+    struct daemon *dm = arg;
+    ev_stop(dm->loop);
+}
+
+/* track_proxy: the proxy tells VRRP whether it has a usable server. */
+static void on_proxy_health(const char *proxy, int healthy, void *arg)
+{
+    struct daemon *dm = arg;
+    vrrp_proxy_health(dm->vrrp, proxy, healthy);
+}
+
+static void status_json(struct daemon *dm, struct sbuf *r)
+{
+    char sum[256];
+    uint64_t now = ev_clock_ns();
+    cfg_summary(dm->cfg, sum, sizeof(sum));
+    sbuf_printf(r, "{\"version\":\"%s\",\"pid\":%d,\"uptime_s\":%.3f,", HAPLANE_VERSION,
+                (int)getpid(), (double)(now - dm->started_ns) / NS_PER_S);
+    sbuf_puts(r, "\"config\":{\"path\":");
+    sbuf_json_str(r, dm->config_path);
+    sbuf_printf(r, ",\"generation\":%u,\"loaded_s_ago\":%.3f,\"summary\":", dm->generation,
+                (double)(now - dm->loaded_ns) / NS_PER_S);
+    sbuf_json_str(r, sum);
+    sbuf_printf(r, ",\"reloads_rejected\":%u,\"last_reload_error\":", dm->reloads_rejected);
+    if (dm->last_reload_error[0])
+        sbuf_json_str(r, dm->last_reload_error);
+    else
+        sbuf_puts(r, "null");
+    sbuf_printf(r, "},\"control\":{\"requests\":%lu,\"rejected\":%lu},", dm->ctl.requests,
+                dm->ctl.rejected);
+    sbuf_puts(r, "\"vrrp\":");
+    vrrp_status_json(dm->vrrp, r);
+    sbuf_puts(r, ",\"proxies\":");
+    px_status_json(dm->px, r);
+    sbuf_puts(r, "}\n");
+}
+
+static void status_text(struct daemon *dm, struct sbuf *r)
+{
+    char sum[256];
+    uint64_t now = ev_clock_ns();
+    cfg_summary(dm->cfg, sum, sizeof(sum));
+    sbuf_printf(r, "haplane %s, pid %d, up %.1f s\n", HAPLANE_VERSION, (int)getpid(),
+                (double)(now - dm->started_ns) / NS_PER_S);
+    sbuf_printf(r, "config     %s (generation %u, loaded %.1f s ago)\n", dm->config_path,
+                dm->generation, (double)(now - dm->loaded_ns) / NS_PER_S);
+    sbuf_printf(r, "           %s\n", sum);
+    if (dm->last_reload_error[0])
+        sbuf_printf(r, "last reload REJECTED (running generation %u): %s\n", dm->generation,
+                    dm->last_reload_error);
+    vrrp_status_text(dm->vrrp, r);
+    px_status_text(dm->px, r);
+}
+
+static void on_control(const char *cmd, struct sbuf *reply, void *arg)
+{
+    struct daemon *dm = arg;
+    if (strcmp(cmd, "status") == 0)
+        status_text(dm, reply);
+    else if (strcmp(cmd, "status json") == 0)
+        status_json(dm, reply);
+    else if (!px_ctl(dm->px, cmd, reply))
+        sbuf_printf(reply,
+                    "error: unknown command '%s' (commands: status, status json, "
+                    "drain PROXY SERVER, undrain PROXY SERVER)\n",
+                    cmd);
+}
+
+/* global_defs `realtime` and `mlockall`: keep the VRRP timers on time on a
+ * loaded machine. Realtime applies to the calling (main) thread only; both
+ * are best effort: a failure is logged, not fatal. */
+static void apply_scheduling(const struct cfg_global *g)
+{
+    if (g->mlockall && mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0)
+        log_warn("main", NULL, "mlockall: %m (continuing without)");
+    else if (g->mlockall)
+        log_info("main", NULL, "memory locked (mlockall)");
+    if (g->realtime) {
+        struct sched_param sp = {.sched_priority = 10};
+        if (sched_setscheduler(0, SCHED_RR, &sp) < 0)
+            log_warn("main", NULL, "realtime scheduling (SCHED_RR 10): %m (continuing without)");
+        else
+            log_info("main", NULL, "main loop runs with realtime scheduling (SCHED_RR 10)");
+    }
+}
+
+static int setup(struct daemon *dm, const struct daemon_opts *o)
+{
+    char err[512];
+    dm->loop = ev_loop_new();
+    if (!dm->loop) {
+        log_error("main", NULL, "cannot create event loop: %m");
+        return -1;
+    }
+    if (ev_signal_add(dm->loop, SIGHUP, on_reload, dm) < 0 ||
+        ev_signal_add(dm->loop, SIGTERM, on_terminate, dm) < 0 ||
+        ev_signal_add(dm->loop, SIGINT, on_terminate, dm) < 0) {
+        log_error("main", NULL, "cannot set up signals: %m");
+        return -1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    if (ctl_open(&dm->ctl, dm->loop, o->control_path, on_control, dm, err, sizeof(err)) < 0) {
+        log_error("ctl", NULL, "%s", err);
+        return -1;
+    }
+    if (dm->cfg->ninstances) {
+        dm->vrrp = vrrp_start(dm->loop, dm->cfg, err, sizeof(err));
+        if (!dm->vrrp) {
+            log_error("vrrp", NULL, "%s", err);
+            return -1;
+        }
+    }
+    dm->px = px_start(dm->loop, dm->cfg, err, sizeof(err));
+    if (!dm->px) {
+        log_error("px", NULL, "%s", err);
+        return -1;
+    }
+    px_set_health_cb(dm->px, on_proxy_health, dm);
+    return 0;
+}
+
+int daemon_run(const struct daemon_opts *o)
+{
+    struct daemon dm;
+    char err[512];
+    memset(&dm, 0, sizeof(dm));
+    dm.ctl.fd = -1;
+    dm.config_path = o->config_path;
+    dm.started_ns = ev_clock_ns();
+    dm.cfg = load_config(o->config_path, err, sizeof(err));
+    if (!dm.cfg)
+        return 1;
+    dm.generation = 1;
+    dm.loaded_ns = dm.started_ns;
+    int rc = 1;
+    log_info("main", NULL, "haplane %s starting, pid %d, control socket %s", HAPLANE_VERSION,
+             (int)getpid(), o->control_path);
+    log_summary(&dm, "loaded");
+    if (setup(&dm, o) < 0)
+        goto out;
+    apply_scheduling(&dm.cfg->global);
+    if (ev_run(dm.loop) < 0) {
+        log_error("main", NULL, "event loop failed: %m");
+        goto out;
+    }
+    rc = 0;
+out:
+    vrrp_shutdown(dm.vrrp); /* priority 0 and VIPs removed: a backup takes over now */
+    dm.vrrp = NULL;
+    /* then close the proxy's connections spread over its drain timeout
+     * (a second SIGTERM ends that at once) */
+    if (rc == 0 && px_drain(dm.px, on_drained, &dm) == 0 && ev_run(dm.loop) < 0)
+        log_error("main", NULL, "event loop failed while draining: %m");
+    px_stop(dm.px);
+    if (rc == 0)
+        log_info("main", NULL, "stopped");
+    ctl_close(&dm.ctl);
+    ev_loop_free(dm.loop);
+    cfg_free(dm.cfg);
+    return rc;
+}

@@ -1,0 +1,505 @@
+/* px_sess: one proxied connection, from accept to close.
+ *
+ *   accept -> pick a server -> CONNECTING --connected--> ESTABLISHED -> close
+ *                 ^                |
+ *                 +-- retry -------+ refused, unreachable, connect timeout
+ *
+ * Connect failures go to the next eligible server not tried yet, up to
+ * `retries` more attempts, and are reported to the checker as passive
+ * failures. Until the server has sent its first byte (the replay phase),
+ * what the client sent is kept in a buffer, so that a server that accepted
+ * and then reset (killed while the connection sat in its accept queue) is
+ * also retried transparently. Afterwards bytes go through px_relay.
+ *
+ * One timer per session: the connect deadline, then the idle deadline
+ * (re-armed lazily: moving bytes only updates last_active) and the drain
+ * deadline.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check/state.h"
+#include "proxy/px-int.h"
+
+#define PX_FREE_SESS_MAX 1024
+#define EV_ET            (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
+
+static void on_client(struct ev_loop *loop, struct ev_io *io, uint32_t events);
+static void on_server(struct ev_loop *loop, struct ev_io *io, uint32_t events);
+static void on_timer(struct ev_loop *loop, struct ev_timer *t);
+static void connect_next(struct px_sess *s, int first);
+
+static inline struct px_gen *gen_of(const struct px_sess *s)
+{
+    return s->wpx->gen;
+}
+
+static inline void count(struct px_sess *s, enum px_pcounter c)
+{
+    px_add(&gen_of(s)->rt->c[c], 1);
+}
+
+static uint64_t now_ms(struct px_worker *w)
+{
+    return ev_now(w->loop) / NS_PER_MS;
+}
+
+/* ---- allocation ---- */
+
+static struct px_sess *sess_alloc(struct px_worker *w)
+{
+    struct px_sess *s = w->free_sess;
+    if (s) {
+        w->free_sess = s->next;
+        w->nfree--;
+        memset(s, 0, sizeof(*s));
+        return s;
+    }
+    return calloc(1, sizeof(*s));
+}
+
+static void sess_recycle(struct px_worker *w, struct px_sess *s)
+{
+    if (w->nfree >= PX_FREE_SESS_MAX) {
+        free(s);
+        return;
+    }
+    s->next = w->free_sess;
+    w->free_sess = s;
+    w->nfree++;
+}
+
+/* ---- picking ---- */
+
+/* Snapshot the servers' shared state and let the balancer choose. */
+static int pick(struct px_wpx *wpx, uint64_t chash, uint64_t tried)
+{
+    struct px_gen *g = wpx->gen;
+    struct px_srv_view v[PX_BALANCE_MAX_SERVERS];
+    size_t n = g->nsrv < PX_BALANCE_MAX_SERVERS ? g->nsrv : PX_BALANCE_MAX_SERVERS;
+    for (size_t i = 0; i < n; i++) {
+        struct px_srv *s = g->srv[i].s;
+        v[i].key = s->key;
+        v[i].weight = g->srv[i].weight;
+        v[i].active = atomic_load_explicit(&s->active, memory_order_relaxed);
+        v[i].healthy = atomic_load_explicit(&s->healthy, memory_order_relaxed);
+        v[i].backup = g->srv[i].backup;
+        v[i].draining = atomic_load_explicit(&s->admin_drain, memory_order_relaxed);
+    }
+    return px_balance_pick(&wpx->bal, v, n, chash, tried);
+}
+
+/* "master1 down (refused), master2 draining, ..." for the logs. */
+static void servers_why(const struct px_gen *g, char *buf, size_t len)
+{
+    size_t off = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < g->nsrv && off < len; i++) {
+        struct px_srv *s = g->srv[i].s;
+        enum chk_health h = atomic_load(&s->health);
+        enum chk_result r = atomic_load(&s->last);
+        const char *sep = i ? ", " : "";
+        int n;
+        if (atomic_load(&s->admin_drain))
+            n = snprintf(buf + off, len - off, "%s%s draining", sep, s->name);
+        else if (g->srv[i].weight == 0)
+            n = snprintf(buf + off, len - off, "%s%s weight 0", sep, s->name);
+        else if (h == CHK_ST_INIT)
+            n = snprintf(buf + off, len - off, "%s%s not checked yet", sep, s->name);
+        else
+            n = snprintf(buf + off, len - off, "%s%s %s (%s)", sep, s->name, chk_health_str(h),
+                         chk_result_str(r));
+        if (n < 0)
+            break;
+        off += (size_t)n;
+    }
+}
+
+/* ---- closing ---- */
+
+static void server_close(struct px_sess *s)
+{
+    if (s->sio.fd < 0)
+        return;
+    ev_io_stop(s->wpx->w->loop, &s->sio);
+    close(s->sio.fd);
+    s->sio.fd = -1;
+    atomic_fetch_sub_explicit(&gen_of(s)->srv[s->srv].s->active, 1, memory_order_relaxed);
+}
+
+/* Close the session, counting why (PX_C_COUNT: a normal end, no count). */
+static void sess_close(struct px_sess *s, enum px_pcounter why)
+{
+    struct px_wpx *wpx = s->wpx;
+    struct px_worker *w = wpx->w;
+    if (why != PX_C_COUNT)
+        count(s, why);
+    server_close(s);
+    ev_io_stop(w->loop, &s->cio);
+    close(s->cio.fd);
+    ev_timer_stop(w->loop, &s->tmr);
+    px_dir_release(&w->pool, &s->c2s);
+    px_dir_release(&w->pool, &s->s2c);
+    atomic_fetch_sub_explicit(&wpx->gen->rt->conns, 1, memory_order_relaxed);
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        w->sessions = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    w->nsess--;
+    sess_recycle(w, s);
+    px_worker_sess_gone(w, wpx);
+}
+
+void px_sess_abort(struct px_sess *s)
+{
+    sess_close(s, PX_C_COUNT);
+}
+
+/* ---- connecting ---- */
+
+/* A failed attempt: count it on the server and the proxy, tell the checker
+ * when it says something about the server. */
+static void attempt_failed(struct px_sess *s, enum chk_result r)
+{
+    struct px_gsrv *gs = &gen_of(s)->srv[s->srv];
+    px_add(&gs->s->conn_fail[r], 1);
+    px_add(&gen_of(s)->rt->conn_fail[r], 1);
+    if (gs->checked && px_result_passive(r)) {
+        struct px_msg *m = calloc(1, sizeof(*m));
+        if (m) {
+            m->type = PX_M_PASSIVE;
+            m->srv = gs->s;
+            m->result = (int)r;
+            px_srv_ref(gs->s);
+            px_post_main(s->wpx->w->px, m);
+        }
+    }
+}
+
+/* Open a socket to server idx and start connecting. 0: in progress (or
+ * done), -1: failed at once (errno). */
+static int connect_to(struct px_sess *s, int idx)
+{
+    struct px_gen *g = gen_of(s);
+    struct px_srv *srv = g->srv[idx].s;
+    struct px_worker *w = s->wpx->w;
+    int fd = socket(srv->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    px_sock_opts(fd, g);
+    s->srv = (int16_t)idx;
+    s->tried |= 1ULL << idx;
+    s->attempts++;
+    px_add(&srv->connects, 1);
+    atomic_fetch_add_explicit(&srv->active, 1, memory_order_relaxed);
+    s->sio.fd = fd;
+    s->s_rd = s->s_wr = false;
+    if (connect(fd, (struct sockaddr *)&srv->sa, srv->salen) < 0 && errno != EINPROGRESS) {
+        int e = errno;
+        server_close(s);
+        errno = e;
+        return -1;
+    }
+    if (ev_io_start(w->loop, &s->sio, fd, EV_ET, on_server, s) < 0) {
+        int e = errno;
+        server_close(s);
+        errno = e;
+        return -1;
+    }
+    s->state = PX_S_CONNECTING;
+    ev_timer_start_at(w->loop, &s->tmr, ev_now(w->loop) + g->connect_ns, on_timer, s);
+    return 0;
+}
+
+/* Every attempt failed, or none was possible. */
+static void give_up(struct px_sess *s, enum chk_result last)
+{
+    struct px_wpx *wpx = s->wpx;
+    char why[400];
+    servers_why(gen_of(s), why, sizeof(why));
+    log_rl(&wpx->rl_connect, now_ms(wpx->w), LOG_WARN, "px", gen_of(s)->name,
+           "closing a client connection after %u failed connect attempt%s (last %s: %s); "
+           "servers: %s",
+           s->attempts, s->attempts == 1 ? "" : "s", gen_of(s)->srv[s->srv].s->name,
+           chk_result_str(last), why);
+    sess_close(s, PX_C_drop_connect);
+}
+
+/* Try servers until one connect is in progress. first: the index to try
+ * first, or -1 to pick. */
+static void connect_next(struct px_sess *s, int first)
+{
+    struct px_gen *g = gen_of(s);
+    enum chk_result last = CHK_R_INTERNAL_ERROR;
+    int idx = first;
+    for (;;) {
+        if (idx < 0) {
+            if (s->attempts > g->retries) {
+                give_up(s, last);
+                return;
+            }
+            idx = pick(s->wpx, s->chash, s->tried);
+            if (idx < 0) {
+                give_up(s, last);
+                return;
+            }
+            count(s, PX_C_retries);
+        }
+        if (connect_to(s, idx) == 0)
+            return;
+        last = chk_result_from_errno(errno, true);
+        if (s->srv != idx) { /* no socket at all: our problem, not the server's */
+            log_rl(&s->wpx->rl_connect, now_ms(s->wpx->w), LOG_ERROR, "px", g->name,
+                   "cannot open a socket to %s: %s", g->srv[idx].s->name, strerror(errno));
+            sess_close(s, PX_C_drop_internal);
+            return;
+        }
+        attempt_failed(s, last);
+        if (!px_result_retryable(last)) {
+            sess_close(s, PX_C_drop_internal);
+            return;
+        }
+        idx = -1;
+    }
+}
+
+/* The connect in progress failed (asynchronously). */
+static void connect_failed(struct px_sess *s, enum chk_result r)
+{
+    server_close(s);
+    attempt_failed(s, r);
+    if (!px_result_retryable(r)) {
+        sess_close(s, PX_C_drop_internal);
+        return;
+    }
+    connect_next(s, -1);
+}
+
+static int so_error(int fd)
+{
+    int e = 0;
+    socklen_t l = sizeof(e);
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l) < 0)
+        return errno;
+    return e;
+}
+
+/* ---- established ---- */
+
+static void arm_idle(struct px_sess *s)
+{
+    struct px_worker *w = s->wpx->w;
+    uint64_t at = s->last_active + gen_of(s)->idle_ns;
+    if (s->drain_at && s->drain_at < at)
+        at = s->drain_at;
+    ev_timer_start_at(w->loop, &s->tmr, at, on_timer, s);
+}
+
+/* The server reset (or failed) before sending anything: with the client's
+ * bytes kept, try the next server as if the connect had failed. */
+static void server_error(struct px_sess *s, int err)
+{
+    enum chk_result r = chk_result_from_errno(err, false);
+    if (!s->replay || !px_result_retryable(r)) {
+        sess_close(s, PX_C_closed_server_err);
+        return;
+    }
+    px_add(&gen_of(s)->srv[s->srv].s->conn_fail[CHK_R_RESET], 1);
+    px_add(&gen_of(s)->rt->conn_fail[CHK_R_RESET], 1);
+    count(s, PX_C_replays);
+    server_close(s);
+    s->c2s.off = 0;
+    s->c2s.pending = s->c2s.end;
+    s->c2s.shut = false;
+    connect_next(s, -1);
+}
+
+static void run(struct px_sess *s)
+{
+    int err = 0;
+    switch (px_relay(s, &err)) {
+    case PX_R_SERVER_ERR:
+        server_error(s, err);
+        return;
+    case PX_R_CLIENT_ERR:
+        sess_close(s, PX_C_closed_client_err);
+        return;
+    default:
+        if (px_sess_done(s))
+            sess_close(s, PX_C_COUNT);
+    }
+}
+
+static void established(struct px_sess *s, uint32_t events)
+{
+    struct px_worker *w = s->wpx->w;
+    struct px_gen *g = gen_of(s);
+    s->state = PX_S_ESTABLISHED;
+    s->s_wr = true;
+    s->s_rd = (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) != 0;
+    px_add(&g->srv[s->srv].s->connected, 1);
+    s->last_active = ev_now(w->loop);
+    if (!s->replay && g->retries > 0) {
+        /* keep the client's first bytes until the server answers */
+        s->c2s.buf = px_pool_buf_get(&w->pool);
+        if (s->c2s.buf) {
+            s->c2s.off = s->c2s.end = 0;
+            s->c2s.retain = true;
+            s->replay = true;
+        }
+    }
+    arm_idle(s);
+    run(s);
+}
+
+/* ---- events ---- */
+
+static void on_server(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+    struct px_sess *s = io->arg;
+    if (s->state == PX_S_CONNECTING) {
+        if (events & (EPOLLERR | EPOLLHUP)) {
+            int e = so_error(io->fd);
+            if (e) {
+                connect_failed(s, chk_result_from_errno(e, true));
+                return;
+            }
+        }
+        if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+            established(s, events);
+        return;
+    }
+    if (events & EPOLLERR) {
+        server_error(s, so_error(io->fd));
+        return;
+    }
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+        s->s_rd = true;
+    if (events & EPOLLOUT)
+        s->s_wr = true;
+    run(s);
+}
+
+static void on_client(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+    struct px_sess *s = io->arg;
+    if (events & EPOLLERR) {
+        sess_close(s, PX_C_closed_client_err);
+        return;
+    }
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+        s->c_rd = true;
+    if (events & EPOLLOUT)
+        s->c_wr = true;
+    if (s->state == PX_S_ESTABLISHED)
+        run(s);
+}
+
+static void on_timer(struct ev_loop *loop, struct ev_timer *t)
+{
+    struct px_sess *s = t->arg;
+    uint64_t next = 0;
+    if (s->state == PX_S_CONNECTING) {
+        connect_failed(s, CHK_R_CONNECT_TIMEOUT);
+        return;
+    }
+    switch (px_timeout_check(ev_now(loop), s->last_active, gen_of(s)->idle_ns, s->drain_at,
+                             &next)) {
+    case PX_TMO_IDLE:
+        log_debug("px", gen_of(s)->name, "closing a connection to %s: idle for %llu ms",
+                  gen_of(s)->srv[s->srv].s->name,
+                  (unsigned long long)(gen_of(s)->idle_ns / NS_PER_MS));
+        sess_close(s, PX_C_closed_idle);
+        break;
+    case PX_TMO_DRAIN:
+        sess_close(s, PX_C_closed_drain);
+        break;
+    default:
+        ev_timer_start_at(loop, t, next, on_timer, s);
+    }
+}
+
+/* ---- accept and drain ---- */
+
+static void drop_new(struct px_wpx *wpx, int fd, const struct sockaddr_storage *peer,
+                     enum px_pcounter why, unsigned open)
+{
+    struct px_gen *g = wpx->gen;
+    char who[PX_ADDRSTR], why_txt[400];
+    px_sockaddr_str((const struct sockaddr *)peer, true, who, sizeof(who));
+    px_add(&g->rt->c[why], 1);
+    if (why == PX_C_drop_maxconn) {
+        log_rl(&wpx->rl_maxconn, now_ms(wpx->w), LOG_WARN, "px", g->name,
+               "maxconn %u reached (%u open): closing the new connection from %s",
+               g->maxconn, open, who);
+    } else if (why == PX_C_drop_no_server) {
+        servers_why(g, why_txt, sizeof(why_txt));
+        log_rl(&wpx->rl_noserver, now_ms(wpx->w), LOG_WARN, "px", g->name,
+               "no server available, closing the connection from %s at once: %s", who, why_txt);
+    }
+    close(fd);
+}
+
+void px_sess_accept(struct px_wpx *wpx, int fd, const struct sockaddr_storage *peer)
+{
+    struct px_worker *w = wpx->w;
+    struct px_gen *g = wpx->gen;
+    uint64_t chash = g->algo == PX_BALANCE_SOURCE
+                         ? px_balance_client_hash((const struct sockaddr *)peer)
+                         : 0;
+    unsigned open = atomic_fetch_add_explicit(&g->rt->conns, 1, memory_order_relaxed) + 1;
+    px_add(&g->rt->c[PX_C_accepted], 1);
+    if (open > g->maxconn) {
+        atomic_fetch_sub_explicit(&g->rt->conns, 1, memory_order_relaxed);
+        drop_new(wpx, fd, peer, PX_C_drop_maxconn, open - 1);
+        return;
+    }
+    int idx = pick(wpx, chash, 0);
+    struct px_sess *s = idx >= 0 ? sess_alloc(w) : NULL;
+    if (!s) {
+        atomic_fetch_sub_explicit(&g->rt->conns, 1, memory_order_relaxed);
+        drop_new(wpx, fd, peer, idx < 0 ? PX_C_drop_no_server : PX_C_drop_internal, open);
+        return;
+    }
+    s->wpx = wpx;
+    s->chash = chash;
+    s->srv = -1;
+    s->sio.fd = -1;
+    s->c2s.pipe.rd = s->c2s.pipe.wr = s->s2c.pipe.rd = s->s2c.pipe.wr = -1;
+    s->next = w->sessions;
+    if (w->sessions)
+        w->sessions->prev = s;
+    w->sessions = s;
+    w->nsess++;
+    wpx->nsess++;
+    if (ev_io_start(w->loop, &s->cio, fd, EV_ET, on_client, s) < 0) {
+        s->cio.fd = fd;
+        sess_close(s, PX_C_drop_internal);
+        return;
+    }
+    connect_next(s, idx);
+}
+
+void px_sess_drain(struct px_worker *w, const struct px_srv *srv, uint64_t drain_ns)
+{
+    uint64_t now = ev_now(w->loop);
+    struct px_sess *s = w->sessions, *next;
+    for (; s; s = next) {
+        next = s->next;
+        if (srv && (s->srv < 0 || gen_of(s)->srv[s->srv].s != srv))
+            continue;
+        uint64_t d = srv ? drain_ns : gen_of(s)->drain_ns;
+        if (d == 0) {
+            sess_close(s, PX_C_closed_drain);
+            continue;
+        }
+        s->drain_at = px_drain_deadline(now, d, px_worker_rand(w), s->drain_at);
+        if (s->state == PX_S_ESTABLISHED)
+            arm_idle(s);
+    }
+}

@@ -1,0 +1,147 @@
+/* px sockets: listeners, server-side options, address resolution. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "proxy/px-int.h"
+
+#ifndef IPV6_FREEBIND
+#define IPV6_FREEBIND 78
+#endif
+
+void px_sockaddr_str(const struct sockaddr *sa, bool port, char *buf, size_t len)
+{
+    char ip[INET6_ADDRSTRLEN];
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
+        if (port)
+            snprintf(buf, len, "%s:%u", ip, ntohs(s4->sin_port));
+        else
+            snprintf(buf, len, "%s", ip);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+        if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+            /* a client of a dual-stack listener: show it as IPv4 */
+            struct sockaddr_in s4 = {.sin_family = AF_INET, .sin_port = s6->sin6_port};
+            memcpy(&s4.sin_addr, &s6->sin6_addr.s6_addr[12], 4);
+            px_sockaddr_str((const struct sockaddr *)&s4, port, buf, len);
+            return;
+        }
+        inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+        if (port)
+            snprintf(buf, len, "[%s]:%u", ip, ntohs(s6->sin6_port));
+        else
+            snprintf(buf, len, "%s", ip);
+    } else {
+        snprintf(buf, len, "?");
+    }
+}
+
+static void set_int(int fd, int level, int opt, int v)
+{
+    (void)setsockopt(fd, level, opt, &v, sizeof(v));
+}
+
+/* Keepalive and nodelay as configured. On a listener they are inherited by
+ * every accepted socket (Linux copies them), which saves system calls per
+ * connection. */
+void px_sock_opts(int fd, const struct px_gen *g)
+{
+    if (g->nodelay)
+        set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+    if (g->keepalive) {
+        set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 1);
+        set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, PX_KEEPIDLE_S);
+        set_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, PX_KEEPINTVL_S);
+        set_int(fd, IPPROTO_TCP, TCP_KEEPCNT, PX_KEEPCNT);
+    }
+}
+
+static int listen_fail(int fd, char *err, size_t errlen, const char *what,
+                       const struct px_bind *b)
+{
+    snprintf(err, errlen, "%s %s: %s", what, b->str, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+int px_listen(const struct px_bind *b, const struct px_gen *g, char *err, size_t errlen)
+{
+    int fd = socket(b->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return listen_fail(fd, err, errlen, "socket for", b);
+    set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &(int){1}, sizeof(int)) < 0)
+        return listen_fail(fd, err, errlen, "SO_REUSEPORT on", b);
+    /* bind a VIP that this host does not hold (yet): IP_FREEBIND */
+    set_int(fd, IPPROTO_IP, IP_FREEBIND, 1);
+    if (b->sa.ss_family == AF_INET6) {
+        set_int(fd, IPPROTO_IPV6, IPV6_FREEBIND, 1);
+        set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, b->any ? 0 : 1);
+    }
+    px_sock_opts(fd, g);
+    if (bind(fd, (const struct sockaddr *)&b->sa, b->salen) < 0)
+        return listen_fail(fd, err, errlen, "bind", b);
+    if (listen(fd, (int)(g->backlog ? g->backlog : 1024)) < 0)
+        return listen_fail(fd, err, errlen, "listen on", b);
+    return fd;
+}
+
+int px_resolve(const struct cfg_endpoint *e, struct sockaddr_storage *sa, socklen_t *salen,
+               char *err, size_t errlen)
+{
+    memset(sa, 0, sizeof(*sa));
+    if (e->kind == CFG_HOST_ADDR && e->addr.family == AF_INET) {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)sa;
+        s4->sin_family = AF_INET;
+        s4->sin_addr = e->addr.u.v4;
+        s4->sin_port = htons(e->port);
+        *salen = sizeof(*s4);
+        return 0;
+    }
+    if (e->kind == CFG_HOST_ADDR && e->addr.family == AF_INET6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)sa;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_addr = e->addr.u.v6;
+        s6->sin6_port = htons(e->port);
+        *salen = sizeof(*s6);
+        return 0;
+    }
+    if (e->kind == CFG_HOST_NAME && e->name) {
+        struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+        char port[8];
+        snprintf(port, sizeof(port), "%u", e->port);
+        int rc = getaddrinfo(e->name, port, &hints, &res);
+        if (rc != 0 || !res) {
+            snprintf(err, errlen, "cannot resolve %s: %s", e->name, gai_strerror(rc));
+            return -1;
+        }
+        memcpy(sa, res->ai_addr, res->ai_addrlen);
+        *salen = res->ai_addrlen;
+        freeaddrinfo(res);
+        return 0;
+    }
+    snprintf(err, errlen, "no address");
+    return -1;
+}
+
+uint64_t px_raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return 1024;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    return rl.rlim_cur == RLIM_INFINITY ? (uint64_t)1 << 20 : (uint64_t)rl.rlim_cur;
+}

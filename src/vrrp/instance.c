@@ -1,0 +1,680 @@
+/* instance: one virtual router on the event loop. It feeds the state
+ * machine (fsm.c) with timer expiries, received adverts and tracking
+ * changes, and carries out the actions the machine returns: adverts, VIPs
+ * through netlink (with a kernel lifetime refreshed while master), GARP/NA
+ * bursts, timers, notify scripts. It never decides a state itself.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_addr.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vrrp/io.h"
+#include "vrrp/vrrp-int.h"
+
+#define US_TO_NS 1000ULL
+
+static void apply(struct vrrp_inst *in, const struct vrrp_fsm_result *r);
+
+static void addr_from_cfg(struct vrrp_addr *out, const struct cfg_addr *a)
+{
+    vrrp_addr_set(out, a->family, a->family == AF_INET ? (const void *)&a->u.v4 : &a->u.v6);
+}
+
+static void addr_str(const struct vrrp_addr *a, char *buf, size_t len)
+{
+    if (!a->family || !inet_ntop(a->family, a->u.b, buf, (socklen_t)len))
+        snprintf(buf, len, "-");
+}
+
+static void nl_vip(const struct vrrp_inst *in, size_t i, struct nl_ifaddr *out)
+{
+    out->family = in->vips[i].family;
+    memcpy(out->addr, in->vips[i].u.b, 16);
+    out->prefix = in->c->vips[i].addr.prefix;
+}
+
+/* ---- finding our source address ---- */
+
+struct src_search {
+    const struct vrrp_inst *in;
+    struct vrrp_addr found;
+};
+
+static int is_our_vip(const struct vrrp_inst *in, const struct vrrp_addr *a)
+{
+    for (size_t i = 0; i < in->c->nvips; i++)
+        if (vrrp_addr_eq(&in->vips[i], a))
+            return 1;
+    return 0;
+}
+
+static void on_src_candidate(const struct nl_addr_info *info, void *arg)
+{
+    struct src_search *s = arg;
+    struct vrrp_addr a;
+    if (s->found.family)
+        return;
+    vrrp_addr_set(&a, info->a.family, info->a.addr);
+    if (is_our_vip(s->in, &a))
+        return;
+    if (a.family == AF_INET && !(info->flags & IFA_F_SECONDARY))
+        s->found = a;
+    else if (a.family == AF_INET6 && a.u.b[0] == 0xfe && (a.u.b[1] & 0xc0) == 0x80)
+        s->found = a; /* link-local: RFC 5798 5.1.2.1 */
+}
+
+/* unicast_src_ip / mcast_src_ip, else the interface's primary IPv4 address
+ * or its IPv6 link-local address (what keepalived uses). */
+static int find_source(struct vrrp_inst *in, char *err, size_t errlen)
+{
+    if (in->c->src_ip.family) {
+        addr_from_cfg(&in->src, &in->c->src_ip);
+        return 0;
+    }
+    struct src_search s = {.in = in};
+    if (nl_addr_dump(&in->v->nl, in->ifindex, in->c->family, on_src_candidate, &s, err,
+                     errlen) < 0)
+        return -1;
+    if (!s.found.family) {
+        snprintf(err, errlen, "interface %s has no %s address to send adverts from",
+                 in->c->interface, in->c->family == AF_INET ? "IPv4" : "IPv6 link-local");
+        return -1;
+    }
+    in->src = s.found;
+    return 0;
+}
+
+/* ---- tracking ---- */
+
+static int tracks_build(struct vrrp_inst *in)
+{
+    const struct cfg_vrrp_instance *c = in->c;
+    size_t n = c->ntrack_scripts + c->ntrack_ifs + c->ntrack_proxies, k = 0;
+    struct vrrp_track_ref *t = n ? calloc(n, sizeof(*t)) : NULL;
+    if (n && !t)
+        return -1;
+    for (size_t i = 0; i < c->ntrack_scripts; i++, k++)
+        t[k] = (struct vrrp_track_ref){VT_SCRIPT, c->track_scripts[i].name,
+                                       c->track_scripts[i].weight, c->track_scripts[i].ref, -1};
+    for (size_t i = 0; i < c->ntrack_ifs; i++, k++)
+        t[k] = (struct vrrp_track_ref){VT_IFACE, c->track_ifs[i].name, c->track_ifs[i].weight,
+                                       0, 1};
+    for (size_t i = 0; i < c->ntrack_proxies; i++, k++)
+        t[k] = (struct vrrp_track_ref){VT_PROXY, c->track_proxies[i].name,
+                                       c->track_proxies[i].weight, 0, 1};
+    /* keep the last verdicts across a rebuild (reload), so only real
+     * changes are logged */
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < in->ntracks; j++)
+            if (t[i].kind == in->tracks[j].kind && !strcmp(t[i].name, in->tracks[j].name))
+                t[i].ok = in->tracks[j].ok;
+    free(in->tracks);
+    in->tracks = t;
+    in->ntracks = n;
+    return 0;
+}
+
+static const char *const track_kind[] = {"script", "interface", "proxy"};
+static const char *const track_down[] = {"failing", "down", "has no healthy server"};
+
+/* 1 ok, 0 failing, -1 no verdict yet (a script that has not run: as
+ * keepalived, it counts neither way). */
+static int track_verdict(struct vrrp_inst *in, const struct vrrp_track_ref *t)
+{
+    switch (t->kind) {
+    case VT_SCRIPT: return track_script_up(in->v->track, t->script);
+    case VT_IFACE: return track_link_up(in->v->track, t->name);
+    case VT_PROXY: return vrrp_proxy_state(in->v, t->name) != 0;
+    }
+    return 1;
+}
+
+/* Effective priority (RFC: base; keepalived: + weights, clamped 1-254, an
+ * owner's 255 never moves) and the fault state. Logs each verdict change. */
+static uint8_t compute_priority(struct vrrp_inst *in)
+{
+    int delta = 0;
+    in->track_faults = 0;
+    in->fault_reason[0] = 0;
+    if (!in->if_up) {
+        in->track_faults++;
+        snprintf(in->fault_reason, sizeof(in->fault_reason), "interface %s down",
+                 in->c->interface);
+    }
+    for (size_t i = 0; i < in->ntracks; i++) {
+        struct vrrp_track_ref *t = &in->tracks[i];
+        int ok = track_verdict(in, t);
+        if (ok != t->ok && ok >= 0)
+            log_info("vrrp", in->name, "tracked %s %s is %s (weight %d)", track_kind[t->kind],
+                     t->name, ok ? "ok" : track_down[t->kind], t->weight);
+        t->ok = ok;
+        if (ok < 0)
+            continue;
+        if (t->weight == 0 && !ok) {
+            if (!in->track_faults++)
+                snprintf(in->fault_reason, sizeof(in->fault_reason), "%s %s %s",
+                         track_kind[t->kind], t->name, track_down[t->kind]);
+        } else if ((t->weight < 0 && !ok) || (t->weight > 0 && ok)) {
+            delta += t->weight;
+        }
+    }
+    int base = in->c->priority;
+    if (base == VRRP_PRIO_OWNER)
+        return VRRP_PRIO_OWNER;
+    int p = base + delta;
+    return (uint8_t)(p < 1 ? 1 : p > 254 ? 254 : p);
+}
+
+static void step(struct vrrp_inst *in, enum vrrp_event ev, const struct vrrp_fsm_in *fin)
+{
+    struct vrrp_fsm_result r;
+    vrrp_fsm_step(&in->fsm, ev, fin, &r);
+    apply(in, &r);
+}
+
+void vrrp_inst_retrack(struct vrrp_inst *in)
+{
+    if (in->fsm.state == VRRP_STATE_INIT)
+        return;
+    in->if_up = track_link_up(in->v->track, in->c->interface);
+    uint8_t prio = compute_priority(in);
+    if (in->track_faults && in->fsm.state != VRRP_STATE_FAULT) {
+        struct vrrp_fsm_in f = {.detail = in->fault_reason};
+        step(in, VRRP_EV_FAULT, &f);
+    } else if (!in->track_faults && in->fsm.state == VRRP_STATE_FAULT) {
+        step(in, VRRP_EV_FAULT_CLEARED, NULL);
+    }
+    if (prio != in->fsm.priority) {
+        log_info("vrrp", in->name, "priority %u -> %u (base %u)", in->fsm.priority, prio,
+                 in->c->priority);
+        struct vrrp_fsm_in f = {.priority = prio};
+        step(in, VRRP_EV_PRIORITY_CHANGED, &f);
+    }
+}
+
+/* ---- adverts ---- */
+
+static void send_advert(struct vrrp_inst *in, uint8_t prio)
+{
+    uint8_t buf[VRRP_PKT_MAX];
+    char err[128];
+    const struct cfg_vrrp_instance *c = in->c;
+    struct vrrp_pkt_tx tx = {
+        .version = c->version,
+        .vrid = c->vrid,
+        .priority = prio,
+        .family = c->family,
+        .adver_int_cs = in->adver_int_cs,
+        .auth_type = c->auth_type == CFG_AUTH_PASS ? VRRP_AUTH_PASS : VRRP_AUTH_NONE,
+        .auth_pass = c->auth_pass,
+        .csum = VRRP_CSUM_PSEUDO,
+        .addrs = in->vips,
+        .naddrs = c->nvips,
+    };
+    struct vrrp_addr group;
+    const struct cfg_addr *g = c->family == AF_INET ? &in->v->cfg->global.mcast_group4
+                                                    : &in->v->cfg->global.mcast_group6;
+    addr_from_cfg(&group, g);
+    size_t ndst = in->peers ? c->npeers : 1;
+    for (size_t i = 0; i < ndst; i++) {
+        const struct vrrp_addr *dst = in->peers ? &in->peers[i] : &group;
+        ssize_t n = vrrp_pkt_encode(&tx, &in->src, dst, buf, sizeof(buf), err, sizeof(err));
+        if (n < 0 || vrrp_io_send(in->sock->fd, in->ifindex, &in->src, dst, buf, (size_t)n,
+                                  VRRP_TTL) < 0) {
+            char d[INET6_ADDRSTRLEN];
+            addr_str(dst, d, sizeof(d));
+            in->tx_errors++;
+            log_rl(&in->rl_tx, ev_now(in->v->loop) / NS_PER_MS, LOG_WARN, "vrrp", in->name,
+                   "advert to %s not sent: %s", d, n < 0 ? err : strerror(errno));
+            continue;
+        }
+        in->tx_adverts++;
+    }
+}
+
+static void vips_set(struct vrrp_inst *in, const char *what);
+static void garp_start(struct vrrp_inst *in);
+
+/* A master whose advert timer fires more than two intervals late did not
+ * run for that long (SIGSTOP, a paused VM, a stalled host). A backup may
+ * have timed out meanwhile (last advert + 3 intervals + skew, RFC 5798
+ * 6.4.2), installed the VIPs and announced its MAC, and the kernel may have
+ * expired ours. The advert sent now makes that backup yield; re-install the
+ * VIPs and announce them again, or hosts keep sending to the backup's MAC
+ * until their neighbour entries time out (seconds). */
+static void on_advert_timer(struct ev_loop *loop, struct ev_timer *t)
+{
+    struct vrrp_inst *in = t->arg;
+    uint64_t due = t->node.when, now = ev_now(loop);
+    uint64_t late = now > due ? now - due : 0;
+    step(in, VRRP_EV_ADVERT_TIMER, NULL);
+    if (in->fsm.state != VRRP_STATE_MASTER || !in->vips_installed ||
+        late <= 2 * in->adver_int_cs * VRRP_CS_US * US_TO_NS)
+        return;
+    log_warn("vrrp", in->name,
+             "advert timer ran %llu ms late (process stalled?): "
+             "re-installing and re-announcing the VIPs",
+             (unsigned long long)(late / NS_PER_MS));
+    vips_set(in, "re-install");
+    garp_start(in);
+}
+
+static void on_down_timer(struct ev_loop *loop, struct ev_timer *t)
+{
+    step(t->arg, VRRP_EV_MASTER_DOWN, NULL);
+}
+
+static void on_preempt_timer(struct ev_loop *loop, struct ev_timer *t)
+{
+    step(t->arg, VRRP_EV_PREEMPT_DELAY, NULL);
+}
+
+static enum vrrp_auth_type wire_auth(enum cfg_auth_type a)
+{
+    return a == CFG_AUTH_PASS ? VRRP_AUTH_PASS : a == CFG_AUTH_AH ? VRRP_AUTH_AH : VRRP_AUTH_NONE;
+}
+
+void vrrp_inst_on_packet(struct vrrp_inst *in, const struct vrrp_rx *rx)
+{
+    const struct cfg_vrrp_instance *c = in->c;
+    struct vrrp_rx_expect exp = {
+        .version = c->version,
+        .vrid = c->vrid,
+        .family = c->family,
+        .auth_type = c->version == 2 ? wire_auth(c->auth_type) : VRRP_AUTH_NONE,
+        .auth_pass = c->auth_pass,
+        .adver_int_cs = in->adver_int_cs,
+        .ttl_check = VRRP_TTL_CHECK_MCAST,
+        .mode = in->peers ? VRRP_RX_MODE_UCAST : VRRP_RX_MODE_MCAST,
+        .check_addrs = true,
+        .vips = in->vips,
+        .nvips = c->nvips,
+    };
+    struct vrrp_advert adv;
+    enum vrrp_rx_err e = vrrp_pkt_decode(rx->payload, rx->len, &rx->meta, &exp, &adv);
+    if (e != VRRP_RX_OK) {
+        char s[INET6_ADDRSTRLEN];
+        addr_str(&rx->meta.src, s, sizeof(s));
+        in->rx_drops[e]++;
+        log_rl(&in->rl_rx, ev_now(in->v->loop) / NS_PER_MS, LOG_WARN, "vrrp", in->name,
+               "dropped advert from %s: %s", s, vrrp_rx_err_str(e));
+        return;
+    }
+    in->rx_adverts++;
+    struct vrrp_fsm_in f = {
+        .priority = adv.priority, .adver_int_cs = adv.adver_int_cs, .src = rx->meta.src};
+    step(in, VRRP_EV_ADV, &f);
+}
+
+/* ---- VIPs ---- */
+
+static void vips_set(struct vrrp_inst *in, const char *what)
+{
+    char err[256];
+    for (size_t i = 0; i < in->c->nvips; i++) {
+        struct nl_ifaddr a;
+        nl_vip(in, i, &a);
+        if (nl_addr_set(&in->v->nl, in->vip_ifindex[i], &a, in->lifetime_s,
+                        in->c->vips[i].label, err, sizeof(err)) < 0) {
+            in->vip_errors++;
+            log_error("vrrp", in->name, "%s VIP: %s", what, err);
+        }
+    }
+}
+
+static void on_refresh(struct ev_loop *loop, struct ev_timer *t)
+{
+    struct vrrp_inst *in = t->arg;
+    vips_set(in, "refresh");
+    ev_timer_start(loop, &in->t_refresh, (uint64_t)in->lifetime_s * NS_PER_S / 3, on_refresh,
+                   in);
+}
+
+static void vips_add(struct vrrp_inst *in)
+{
+    vips_set(in, "add");
+    in->vips_installed = 1;
+    if (in->lifetime_s != NL_LIFETIME_FOREVER)
+        ev_timer_start(in->v->loop, &in->t_refresh, (uint64_t)in->lifetime_s * NS_PER_S / 3,
+                       on_refresh, in);
+}
+
+static void vips_remove(struct vrrp_inst *in)
+{
+    char err[256];
+    ev_timer_stop(in->v->loop, &in->t_refresh);
+    ev_timer_stop(in->v->loop, &in->t_garp);
+    for (size_t i = 0; i < in->c->nvips; i++) {
+        struct nl_ifaddr a;
+        nl_vip(in, i, &a);
+        if (nl_addr_del(&in->v->nl, in->vip_ifindex[i], &a, err, sizeof(err)) < 0) {
+            in->vip_errors++;
+            log_error("vrrp", in->name, "remove VIP: %s", err);
+        }
+    }
+    in->vips_installed = 0;
+}
+
+struct sweep {
+    struct vrrp_inst *in;
+    struct nl_ifaddr found[VRRP_MAX_ADDRS];
+    int ifindex[VRRP_MAX_ADDRS];
+    size_t n;
+};
+
+static void on_sweep_candidate(const struct nl_addr_info *info, void *arg)
+{
+    struct sweep *s = arg;
+    struct vrrp_addr a;
+    vrrp_addr_set(&a, info->a.family, info->a.addr);
+    for (size_t i = 0; i < s->in->c->nvips && s->n < VRRP_MAX_ADDRS; i++) {
+        if (vrrp_addr_eq(&s->in->vips[i], &a) && info->ifindex == s->in->vip_ifindex[i]) {
+            s->found[s->n] = info->a;
+            s->ifindex[s->n++] = info->ifindex;
+        }
+    }
+}
+
+void vrrp_inst_sweep_vips(struct vrrp_inst *in)
+{
+    struct sweep *s = calloc(1, sizeof(*s));
+    char err[256];
+    if (!s)
+        return;
+    s->in = in;
+    if (nl_addr_dump(&in->v->nl, 0, in->c->family, on_sweep_candidate, s, err, sizeof(err)) < 0)
+        log_warn("vrrp", in->name, "looking for leftover VIPs: %s", err);
+    for (size_t i = 0; i < s->n; i++) {
+        char a[64];
+        nl_ifaddr_str(&s->found[i], a, sizeof(a));
+        if (nl_addr_del(&in->v->nl, s->ifindex[i], &s->found[i], err, sizeof(err)) < 0)
+            log_warn("vrrp", in->name, "leftover VIP %s: %s", a, err);
+        else
+            log_info("vrrp", in->name, "removed leftover VIP %s (from an earlier run)", a);
+    }
+    free(s);
+}
+
+/* ---- gratuitous ARP / NA ---- */
+
+static void garp_round(struct vrrp_inst *in)
+{
+    char err[256];
+    for (size_t i = 0; i < in->c->nvips; i++) {
+        struct nl_ifaddr a;
+        nl_vip(in, i, &a);
+        if (garp_send(&in->v->garp, in->vip_ifindex[i], &a, err, sizeof(err)) < 0)
+            log_rl(&in->rl_tx, ev_now(in->v->loop) / NS_PER_MS, LOG_WARN, "vrrp", in->name,
+                   "%s", err);
+        else
+            in->garps_sent++;
+    }
+}
+
+/* One round per tick: `repeat` rounds spaced by the GARP/NA interval, then
+ * the same again after garp_master_delay, then (if set) `refresh_repeat`
+ * rounds every garp_master_refresh (keepalived's schedule). */
+static void on_garp(struct ev_loop *loop, struct ev_timer *t)
+{
+    struct vrrp_inst *in = t->arg;
+    const struct cfg_vrrp_instance *c = in->c;
+    const struct cfg_global *g = &in->v->cfg->global;
+    garp_round(in);
+    uint64_t gap = c->family == AF_INET ? g->garp_interval_ms : g->gna_interval_ms;
+    if (--in->garp_rounds_left > 0) {
+        ev_timer_start(loop, t, gap * NS_PER_MS, on_garp, in);
+    } else if (in->garp_second_burst) {
+        in->garp_second_burst = 0;
+        in->garp_rounds_left = c->garp_master_repeat;
+        ev_timer_start(loop, t, c->garp_master_delay_ms * NS_PER_MS, on_garp, in);
+    } else if (c->garp_master_refresh_ms) {
+        in->garp_rounds_left = c->garp_master_refresh_repeat ? c->garp_master_refresh_repeat : 1;
+        ev_timer_start(loop, t, c->garp_master_refresh_ms * NS_PER_MS, on_garp, in);
+    }
+}
+
+static void garp_start(struct vrrp_inst *in)
+{
+    in->garp_rounds_left = in->c->garp_master_repeat ? in->c->garp_master_repeat : 1;
+    in->garp_second_burst = in->c->garp_master_delay_ms > 0;
+    on_garp(in->v->loop, &in->t_garp);
+}
+
+/* ---- state changes ---- */
+
+static void notify(struct vrrp_inst *in, enum vrrp_state to, int stopping)
+{
+    const struct cfg_vrrp_instance *c = in->c;
+    const struct cfg_cmd *cmd = NULL;
+    const char *state = stopping ? "STOP" : vrrp_state_name(to);
+    if (stopping)
+        cmd = &c->notify_stop;
+    else if (to == VRRP_STATE_MASTER)
+        cmd = &c->notify_master;
+    else if (to == VRRP_STATE_BACKUP)
+        cmd = &c->notify_backup;
+    else if (to == VRRP_STATE_FAULT)
+        cmd = &c->notify_fault;
+    if (cmd && cmd->argv)
+        track_notify(in->v->track, cmd, NULL);
+    if (c->notify.argv) {
+        char prio[8];
+        snprintf(prio, sizeof(prio), "%u", in->fsm.priority);
+        const char *const extra[] = {"INSTANCE", in->name, state, prio, NULL};
+        track_notify(in->v->track, &c->notify, extra);
+    }
+}
+
+static void on_state_change(struct vrrp_inst *in, const struct vrrp_fsm_result *r)
+{
+    in->transitions++;
+    in->since_ns = ev_clock_ns();
+    snprintf(in->last_reason, sizeof(in->last_reason), "%s", r->reason);
+    if (r->to == VRRP_STATE_MASTER)
+        in->became_master++;
+    log_info("vrrp", in->name, "%s -> %s: %s", vrrp_state_name(r->from), vrrp_state_name(r->to),
+             r->reason);
+    notify(in, r->to, r->to == VRRP_STATE_INIT);
+}
+
+static void arm(struct vrrp_inst *in, struct ev_timer *t, uint64_t us, ev_timer_cb cb)
+{
+    ev_timer_start(in->v->loop, t, us * US_TO_NS, cb, in);
+}
+
+/* Carry out r's actions in bit order (fsm.h: advert before VIPs before
+ * GARP when taking over; priority 0 before removing VIPs when leaving). */
+static void apply(struct vrrp_inst *in, const struct vrrp_fsm_result *r)
+{
+    uint32_t a = r->actions;
+    struct ev_loop *loop = in->v->loop;
+    if (a & VRRP_ACT_STOP_ADVERT_TIMER)
+        ev_timer_stop(loop, &in->t_advert);
+    if (a & VRRP_ACT_STOP_DOWN_TIMER)
+        ev_timer_stop(loop, &in->t_down);
+    if (a & VRRP_ACT_STOP_PREEMPT_DELAY)
+        ev_timer_stop(loop, &in->t_preempt);
+    if (a & VRRP_ACT_SEND_ADVERT_PRIO0)
+        send_advert(in, VRRP_PRIO_STOP);
+    if (a & VRRP_ACT_SEND_ADVERT)
+        send_advert(in, r->advert_priority);
+    if (a & VRRP_ACT_REMOVE_VIPS)
+        vips_remove(in);
+    if (a & VRRP_ACT_ADD_VIPS)
+        vips_add(in);
+    if (a & VRRP_ACT_SEND_GARP)
+        garp_start(in);
+    if (a & VRRP_ACT_START_ADVERT_TIMER)
+        arm(in, &in->t_advert, r->advert_us, on_advert_timer);
+    if (a & VRRP_ACT_DOWN_TIMER_ANY)
+        arm(in, &in->t_down, r->down_us, on_down_timer);
+    if ((a & VRRP_ACT_SHIFT_DOWN_TIMER) && ev_timer_active(&in->t_down)) {
+        int64_t when = (int64_t)in->t_down.node.when + r->down_shift_us * (int64_t)US_TO_NS;
+        ev_timer_start_at(loop, &in->t_down, (uint64_t)(when > 0 ? when : 0), on_down_timer, in);
+    }
+    if (a & VRRP_ACT_START_PREEMPT_DELAY)
+        arm(in, &in->t_preempt, r->preempt_delay_us, on_preempt_timer);
+    if (a & VRRP_ACT_NOTIFY)
+        on_state_change(in, r);
+}
+
+/* ---- life cycle ---- */
+
+static uint32_t lifetime_s(const struct cfg_vrrp_instance *c)
+{
+    if (c->vip_lifetime_ms == CFG_LIFETIME_FOREVER)
+        return NL_LIFETIME_FOREVER;
+    if (c->vip_lifetime_ms)
+        return (uint32_t)((c->vip_lifetime_ms + 999) / 1000);
+    /* auto: four advert intervals, at least 2 s (the kernel counts whole
+     * seconds): a backup takes over after ~3 intervals + skew, and the VIP
+     * of a killed or frozen master is gone soon after. */
+    uint64_t s = (4 * c->advert_int_ms + 999) / 1000;
+    return (uint32_t)(s < 2 ? 2 : s);
+}
+
+/* (Re)initialise the machine in INIT with priority prio: the base, or at
+ * start the effective priority tracking already gives. */
+static int init_fsm(struct vrrp_inst *in, uint8_t prio, char *err, size_t errlen)
+{
+    const struct cfg_vrrp_instance *c = in->c;
+    struct vrrp_fsm_params p = {
+        .version = c->version,
+        .priority = prio,
+        .adver_int_cs = in->adver_int_cs,
+        .start_master = c->state == CFG_STATE_MASTER || c->priority == VRRP_PRIO_OWNER,
+        .nopreempt = !c->preempt,
+        .preempt_delay_us = c->preempt_delay_ms * 1000,
+        .primary = in->src,
+    };
+    return vrrp_fsm_init(&in->fsm, &p, err, errlen);
+}
+
+static int resolve(struct vrrp_inst *in, char *err, size_t errlen)
+{
+    const struct cfg_vrrp_instance *c = in->c;
+    in->ifindex = (int)if_nametoindex(c->interface);
+    if (!in->ifindex) {
+        snprintf(err, errlen, "interface %s: %s", c->interface, strerror(errno));
+        return -1;
+    }
+    in->vips = calloc(c->nvips, sizeof(*in->vips));
+    in->vip_ifindex = calloc(c->nvips, sizeof(*in->vip_ifindex));
+    in->peers = c->npeers ? calloc(c->npeers, sizeof(*in->peers)) : NULL;
+    if (!in->vips || !in->vip_ifindex || (c->npeers && !in->peers) || tracks_build(in) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < c->nvips; i++) {
+        addr_from_cfg(&in->vips[i], &c->vips[i].addr);
+        in->vip_ifindex[i] = c->vips[i].dev ? (int)if_nametoindex(c->vips[i].dev) : in->ifindex;
+        if (!in->vip_ifindex[i]) {
+            snprintf(err, errlen, "VIP device %s: %s", c->vips[i].dev, strerror(errno));
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < c->npeers; i++)
+        addr_from_cfg(&in->peers[i], &c->peers[i].addr);
+    return 0;
+}
+
+struct vrrp_inst *vrrp_inst_new(struct vrrp *v, const struct cfg_vrrp_instance *c, char *err,
+                                size_t errlen)
+{
+    struct vrrp_inst *in = calloc(1, sizeof(*in));
+    if (!in) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    in->v = v;
+    in->c = c;
+    snprintf(in->name, sizeof(in->name), "%s", c->name);
+    in->adver_int_cs = (uint16_t)(c->advert_int_ms / 10);
+    in->lifetime_s = lifetime_s(c);
+    in->rl_rx = (struct log_ratelimit){.interval_ms = 10000, .burst = 5};
+    in->rl_tx = (struct log_ratelimit){.interval_ms = 10000, .burst = 5};
+    in->t_advert.arg = in->t_down.arg = in->t_preempt.arg = in->t_refresh.arg = in;
+    in->t_garp.arg = in;
+    if (resolve(in, err, errlen) < 0 || find_source(in, err, errlen) < 0 ||
+        init_fsm(in, c->priority, err, errlen) < 0)
+        goto fail;
+    in->sock = vrrp_sock_get(v, in->ifindex, c->family, c->npeers == 0, err, errlen);
+    if (!in->sock)
+        goto fail;
+    return in;
+fail:
+    vrrp_inst_free(in);
+    return NULL;
+}
+
+void vrrp_inst_start(struct vrrp_inst *in)
+{
+    char s[INET6_ADDRSTRLEN], life[24] = "forever";
+    addr_str(&in->src, s, sizeof(s));
+    if (in->lifetime_s != NL_LIFETIME_FOREVER)
+        snprintf(life, sizeof(life), "%u s", in->lifetime_s);
+    log_info("vrrp", in->name,
+             "starting: VRRPv%u vrid %u on %s from %s, priority %u, advert %llu ms, %s, "
+             "VIP lifetime %s",
+             in->c->version, in->c->vrid, in->c->interface, s, in->c->priority,
+             (unsigned long long)in->c->advert_int_ms, in->peers ? "unicast" : "multicast", life);
+    if (in->c->quorum)
+        log_warn("vrrp", in->name, "quorum is not implemented yet: ignored");
+    vrrp_inst_sweep_vips(in);
+    in->since_ns = ev_clock_ns();
+    in->if_up = track_link_up(in->v->track, in->c->interface);
+    uint8_t prio = compute_priority(in);
+    char err[128];
+    if (prio != in->fsm.priority) {
+        log_info("vrrp", in->name, "starting with priority %u (base %u, tracking)", prio,
+                 in->c->priority);
+        if (init_fsm(in, prio, err, sizeof(err)) < 0)
+            log_error("vrrp", in->name, "priority %u: %s", prio, err);
+    }
+    if (in->track_faults) {
+        struct vrrp_fsm_in f = {.detail = in->fault_reason};
+        step(in, VRRP_EV_FAULT, &f);
+    } else {
+        step(in, VRRP_EV_STARTUP, NULL);
+    }
+}
+
+void vrrp_inst_rebind(struct vrrp_inst *in)
+{
+    /* same settings, new model: the track list points into it now (script
+     * indexes may have moved) */
+    if (tracks_build(in) < 0)
+        log_error("vrrp", in->name, "out of memory rebuilding tracking after reload");
+    vrrp_inst_retrack(in);
+}
+
+void vrrp_inst_free(struct vrrp_inst *in)
+{
+    if (!in)
+        return;
+    struct ev_loop *loop = in->v->loop;
+    ev_timer_stop(loop, &in->t_advert);
+    ev_timer_stop(loop, &in->t_down);
+    ev_timer_stop(loop, &in->t_preempt);
+    ev_timer_stop(loop, &in->t_refresh);
+    ev_timer_stop(loop, &in->t_garp);
+    if (in->sock)
+        vrrp_sock_put(in->v, in->sock);
+    free(in->vips);
+    free(in->vip_ifindex);
+    free(in->peers);
+    free(in->tracks);
+    free(in);
+}
+
+void vrrp_inst_stop(struct vrrp_inst *in)
+{
+    if (in->fsm.state != VRRP_STATE_INIT)
+        step(in, VRRP_EV_SHUTDOWN, NULL);
+    if (in->vips_installed)
+        vips_remove(in);
+    vrrp_inst_free(in);
+}

@@ -1,0 +1,163 @@
+/* status: the engine's state for `haplane status`: who holds the VIP and
+ * why, per instance, with every counter. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vrrp/vrrp-int.h"
+
+static const char *addr_s(const struct vrrp_addr *a, char *buf, size_t len)
+{
+    if (!a->family || !inet_ntop(a->family, a->u.b, buf, (socklen_t)len))
+        snprintf(buf, len, "-");
+    return buf;
+}
+
+static double secs_since(uint64_t ns)
+{
+    return (double)(ev_clock_ns() - ns) / NS_PER_S;
+}
+
+static void json_drops(struct sbuf *b, const uint64_t *drops)
+{
+    sbuf_puts(b, "{");
+    int first = 1;
+    for (int e = 1; e < VRRP_RX_ERR_COUNT; e++) {
+        if (!drops[e])
+            continue;
+        sbuf_printf(b, "%s\"%s\":%llu", first ? "" : ",", vrrp_rx_err_str((enum vrrp_rx_err)e),
+                    (unsigned long long)drops[e]);
+        first = 0;
+    }
+    sbuf_puts(b, "}");
+}
+
+static void json_master(struct sbuf *b, const struct vrrp_inst *in)
+{
+    char a[INET6_ADDRSTRLEN];
+    if (in->fsm.state == VRRP_STATE_MASTER) {
+        sbuf_printf(b, "{\"self\":true,\"address\":\"%s\",\"priority\":%u}",
+                    addr_s(&in->src, a, sizeof(a)), in->fsm.priority);
+    } else if (in->fsm.state == VRRP_STATE_BACKUP && in->fsm.master_addr.family) {
+        sbuf_printf(b, "{\"self\":false,\"address\":\"%s\",\"priority\":%u}",
+                    addr_s(&in->fsm.master_addr, a, sizeof(a)), in->fsm.master_priority);
+    } else {
+        sbuf_puts(b, "null");
+    }
+}
+
+static void json_instance(struct sbuf *b, const struct vrrp_inst *in)
+{
+    const struct cfg_vrrp_instance *c = in->c;
+    char a[64];
+    sbuf_puts(b, "{\"name\":");
+    sbuf_json_str(b, in->name);
+    sbuf_printf(b, ",\"state\":\"%s\",\"priority\":%u,\"base_priority\":%u,\"vrid\":%u,"
+                   "\"version\":%u,\"interface\":",
+                vrrp_state_name(in->fsm.state), in->fsm.priority, c->priority, c->vrid,
+                c->version);
+    sbuf_json_str(b, c->interface);
+    sbuf_printf(b, ",\"source\":\"%s\",\"mode\":\"%s\",\"advert_int_ms\":%llu,"
+                   "\"master_adver_int_ms\":%u,\"master\":",
+                addr_s(&in->src, a, sizeof(a)), in->peers ? "unicast" : "multicast",
+                (unsigned long long)c->advert_int_ms, in->fsm.master_adver_int_cs * 10u);
+    json_master(b, in);
+    sbuf_printf(b, ",\"vips_held\":%s,\"vip_lifetime_s\":", in->vips_installed ? "true" : "false");
+    if (in->lifetime_s == NL_LIFETIME_FOREVER)
+        sbuf_puts(b, "null");
+    else
+        sbuf_printf(b, "%u", in->lifetime_s);
+    sbuf_puts(b, ",\"vips\":[");
+    for (size_t i = 0; i < c->nvips; i++) {
+        sbuf_puts(b, i ? "," : "");
+        sbuf_json_str(b, cfg_format_addr(&c->vips[i].addr, 1, a, sizeof(a)));
+    }
+    sbuf_printf(b, "],\"since_s\":%.3f,\"reason\":", secs_since(in->since_ns));
+    sbuf_json_str(b, in->last_reason);
+    sbuf_puts(b, ",\"fault\":");
+    if (in->track_faults)
+        sbuf_json_str(b, in->fault_reason);
+    else
+        sbuf_puts(b, "null");
+    sbuf_puts(b, ",\"tracks\":[");
+    for (size_t i = 0; i < in->ntracks; i++) {
+        const struct vrrp_track_ref *t = &in->tracks[i];
+        static const char *const kinds[] = {"script", "interface", "proxy"};
+        sbuf_printf(b, "%s{\"kind\":\"%s\",\"name\":", i ? "," : "", kinds[t->kind]);
+        sbuf_json_str(b, t->name);
+        sbuf_printf(b, ",\"weight\":%d,\"ok\":%s}", t->weight,
+                    t->ok < 0 ? "null" : t->ok ? "true" : "false");
+    }
+    sbuf_printf(b, "],\"counters\":{\"adverts_rx\":%llu,\"adverts_tx\":%llu,\"tx_errors\":%llu,"
+                   "\"transitions\":%llu,\"became_master\":%llu,\"vip_errors\":%llu,"
+                   "\"garps_sent\":%llu,\"drops\":",
+                (unsigned long long)in->rx_adverts, (unsigned long long)in->tx_adverts,
+                (unsigned long long)in->tx_errors, (unsigned long long)in->transitions,
+                (unsigned long long)in->became_master, (unsigned long long)in->vip_errors,
+                (unsigned long long)in->garps_sent);
+    json_drops(b, in->rx_drops);
+    sbuf_puts(b, "}}");
+}
+
+void vrrp_status_json(struct vrrp *v, struct sbuf *b)
+{
+    sbuf_puts(b, "{\"instances\":[");
+    for (size_t i = 0; v && i < v->ninsts; i++) {
+        sbuf_puts(b, i ? "," : "");
+        json_instance(b, v->insts[i]);
+    }
+    sbuf_puts(b, "],\"sockets\":[");
+    int first = 1;
+    for (struct vrrp_sock *s = v ? v->socks : NULL; s; s = s->next) {
+        char ifname[IF_NAMESIZE] = "?";
+        if_indextoname((unsigned)s->ifindex, ifname);
+        sbuf_printf(b, "%s{\"interface\":\"%s\",\"family\":%d,\"unknown_vrid\":%llu,\"drops\":",
+                    first ? "" : ",", ifname, s->family == AF_INET ? 4 : 6,
+                    (unsigned long long)s->rx_unknown_vrid);
+        json_drops(b, s->rx_ip_errors);
+        sbuf_puts(b, "}");
+        first = 0;
+    }
+    sbuf_puts(b, "]}");
+}
+
+static void text_instance(struct sbuf *b, const struct vrrp_inst *in)
+{
+    const struct cfg_vrrp_instance *c = in->c;
+    char a[64], m[INET6_ADDRSTRLEN];
+    sbuf_printf(b, "vrrp %-12s %-6s prio %u", in->name, vrrp_state_name(in->fsm.state),
+                in->fsm.priority);
+    if (in->fsm.priority != c->priority)
+        sbuf_printf(b, " (base %u)", c->priority);
+    sbuf_printf(b, ", vrid %u on %s, v%u %s\n", c->vrid, c->interface, c->version,
+                in->peers ? "unicast" : "multicast");
+    for (size_t i = 0; i < c->nvips; i++)
+        sbuf_printf(b, "  VIP %s %s\n", cfg_format_addr(&c->vips[i].addr, 1, a, sizeof(a)),
+                    in->vips_installed ? "held here" : "not here");
+    if (in->fsm.state == VRRP_STATE_MASTER)
+        sbuf_printf(b, "  master: this node (%s)\n", addr_s(&in->src, m, sizeof(m)));
+    else if (in->fsm.state == VRRP_STATE_BACKUP && in->fsm.master_addr.family)
+        sbuf_printf(b, "  master: %s, priority %u\n", addr_s(&in->fsm.master_addr, m, sizeof(m)),
+                    in->fsm.master_priority);
+    sbuf_printf(b, "  since %.1f s: %s\n", secs_since(in->since_ns), in->last_reason);
+    if (in->track_faults)
+        sbuf_printf(b, "  FAULT: %s\n", in->fault_reason);
+    for (size_t i = 0; i < in->ntracks; i++)
+        if (in->tracks[i].ok == 0)
+            sbuf_printf(b, "  tracked %s failing (weight %d)\n", in->tracks[i].name,
+                        in->tracks[i].weight);
+    sbuf_printf(b, "  adverts rx %llu tx %llu, transitions %llu",
+                (unsigned long long)in->rx_adverts, (unsigned long long)in->tx_adverts,
+                (unsigned long long)in->transitions);
+    for (int e = 1; e < VRRP_RX_ERR_COUNT; e++)
+        if (in->rx_drops[e])
+            sbuf_printf(b, ", dropped %s %llu", vrrp_rx_err_str((enum vrrp_rx_err)e),
+                        (unsigned long long)in->rx_drops[e]);
+    sbuf_puts(b, "\n");
+}
+
+void vrrp_status_text(struct vrrp *v, struct sbuf *b)
+{
+    for (size_t i = 0; v && i < v->ninsts; i++)
+        text_instance(b, v->insts[i]);
+}

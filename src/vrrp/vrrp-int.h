@@ -1,0 +1,115 @@
+/* vrrp-int: the engine's internal types, shared by vrrp.c (manager,
+ * sockets, tracking), instance.c (one virtual router) and status.c. */
+#ifndef HAPLANE_VRRP_INT_H
+#define HAPLANE_VRRP_INT_H
+
+#include <net/if.h>
+
+#include "conf/cfg.h"
+#include "ev/ev.h"
+#include "log.h"
+#include "net/garp.h"
+#include "net/nl.h"
+#include "track/track.h"
+#include "vrrp/fsm.h"
+#include "vrrp/io.h"
+#include "vrrp/pkt.h"
+#include "vrrp/vrrp.h"
+
+#define VRRP_PKT_MAX 1500
+
+/* One raw socket per (interface, family), shared by its instances. */
+struct vrrp_sock {
+    struct vrrp *v;
+    int ifindex;
+    int family;
+    int fd;
+    int joined; /* member of the VRRP multicast group */
+    struct ev_io io;
+    unsigned users;
+    uint64_t rx_ip_errors[VRRP_RX_ERR_COUNT]; /* rejected before an instance is known */
+    uint64_t rx_unknown_vrid;
+    struct log_ratelimit rl;
+    struct vrrp_sock *next;
+};
+
+/* One tracked object's contribution to an instance's priority. */
+struct vrrp_track_ref {
+    enum { VT_SCRIPT, VT_IFACE, VT_PROXY } kind;
+    const char *name; /* points into the instance's cfg */
+    int32_t weight;   /* 0: failure means FAULT */
+    size_t script;    /* VT_SCRIPT: index into cfg->scripts */
+    int ok;           /* last verdict: 1 ok, 0 failing, -1 none yet */
+};
+
+struct vrrp_inst {
+    struct vrrp *v;
+    const struct cfg_vrrp_instance *c; /* in v->cfg */
+    char name[64];
+    int ifindex;
+    struct vrrp_sock *sock;
+    struct vrrp_addr src;     /* advert source; tie-break identity */
+    struct vrrp_addr *vips;   /* wire form of c->vips */
+    struct vrrp_addr *peers;  /* unicast peers; NULL: multicast */
+    int *vip_ifindex;         /* per VIP: `dev` or the instance's interface */
+    struct vrrp_fsm fsm;
+    uint16_t adver_int_cs;
+    uint32_t lifetime_s; /* VIP valid_lft; NL_LIFETIME_FOREVER when off */
+
+    struct ev_timer t_advert, t_down, t_preempt, t_refresh, t_garp;
+    unsigned garp_rounds_left; /* GARP rounds still to send in this burst */
+    int garp_second_burst;     /* the garp_master_delay burst is pending */
+
+    struct vrrp_track_ref *tracks;
+    size_t ntracks;
+    int if_up;       /* the instance's own interface */
+    int track_faults; /* tracked objects that put us in FAULT */
+    char fault_reason[96];
+
+    int vips_installed;
+    uint64_t since_ns; /* time of the last state change */
+    char last_reason[160];
+    /* counters */
+    uint64_t rx_adverts, tx_adverts, tx_errors, transitions, became_master, vip_errors;
+    uint64_t garps_sent;
+    uint64_t rx_drops[VRRP_RX_ERR_COUNT];
+    struct log_ratelimit rl_rx, rl_tx;
+};
+
+struct vrrp {
+    struct ev_loop *loop;
+    const struct cfg *cfg;
+    struct nl nl;
+    struct garp garp;
+    struct track *track;
+    struct vrrp_sock *socks;
+    struct vrrp_inst **insts;
+    size_t ninsts;
+    struct { const char *name; int healthy; } *proxies; /* track_proxy inputs */
+    size_t nproxies;
+    int shutting_down;
+};
+
+/* instance.c */
+struct vrrp_inst *vrrp_inst_new(struct vrrp *v, const struct cfg_vrrp_instance *c, char *err,
+                                size_t errlen);
+void vrrp_inst_start(struct vrrp_inst *in);
+/* Shut down (priority 0 if master, VIPs removed, notify_stop) and free. */
+void vrrp_inst_stop(struct vrrp_inst *in);
+void vrrp_inst_free(struct vrrp_inst *in);
+void vrrp_inst_on_packet(struct vrrp_inst *in, const struct vrrp_rx *rx);
+/* After a reload kept the instance: follow its new (equal) model. */
+void vrrp_inst_rebind(struct vrrp_inst *in);
+/* Tracked inputs changed: recompute priority and faults, feed the fsm. */
+void vrrp_inst_retrack(struct vrrp_inst *in);
+/* Remove VIPs of this instance left on their interfaces by an earlier run. */
+void vrrp_inst_sweep_vips(struct vrrp_inst *in);
+
+/* vrrp.c */
+struct vrrp_sock *vrrp_sock_get(struct vrrp *v, int ifindex, int family, int join, char *err,
+                                size_t errlen);
+void vrrp_sock_put(struct vrrp *v, struct vrrp_sock *s);
+/* Verdict of a track_proxy input: 1 healthy, 0 not, -1 unknown proxy. */
+int vrrp_proxy_state(const struct vrrp *v, const char *name);
+
+#endif

@@ -1,0 +1,37 @@
+/* vrrp: the VIP failover engine. Runs every vrrp_instance of the config on
+ * the caller's event loop: raw sockets, timers, the state machine (fsm.c),
+ * VIPs through netlink with a kernel lifetime, GARP/NA, tracking.
+ */
+#ifndef HAPLANE_VRRP_H
+#define HAPLANE_VRRP_H
+
+#include <stddef.h>
+
+#include "conf/cfg-t.h"
+#include "ev/ev.h"
+#include "util/sbuf.h"
+
+struct vrrp;
+
+/* Start every instance of cfg (which must outlive the engine, or be replaced
+ * through vrrp_reload). Leftover VIPs of ours from an earlier run are
+ * removed first. Returns NULL with err on failure (no instance started). */
+struct vrrp *vrrp_start(struct ev_loop *loop, const struct cfg *cfg, char *err, size_t errlen);
+
+/* Apply a new config: instances whose settings are unchanged keep running
+ * untouched (state, timers, VIPs); changed ones are stopped (priority 0,
+ * VIPs removed) and started again; removed ones stop; new ones start. After
+ * this returns, the old cfg is no longer referenced. */
+int vrrp_reload(struct vrrp *v, const struct cfg *cfg, char *err, size_t errlen);
+
+/* Leave: every master sends priority 0 (a backup takes over after its skew
+ * time) and removes its VIPs; notify_stop runs. Frees v. NULL is fine. */
+void vrrp_shutdown(struct vrrp *v);
+
+/* track_proxy input: proxy `name` has (1) or has no (0) healthy server. */
+void vrrp_proxy_health(struct vrrp *v, const char *name, int healthy);
+
+void vrrp_status_json(struct vrrp *v, struct sbuf *out);
+void vrrp_status_text(struct vrrp *v, struct sbuf *out);
+
+#endif
