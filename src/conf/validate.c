@@ -216,6 +216,12 @@ static void check_auth(struct vctx *v, const struct cfg_vrrp_instance *vi)
         verr(v, &vi->at.auth_type, "auth_type %s needs auth_pass", names[vi->auth_type]);
     if (vi->auth_type == CFG_AUTH_NONE && vi->auth_pass[0])
         verr(v, &vi->at.auth_pass, "auth_pass needs auth_type PASS or AH");
+    /* RFC 2338 IPsec AH: recognised so the message can be precise, but the
+     * engine neither sends nor accepts it (keepalived peers using AH will
+     * see haplane's adverts as failing authentication) */
+    if (vi->version == 2 && vi->auth_type == CFG_AUTH_AH && vi->auth_pass[0])
+        verr(v, &vi->at.auth_type,
+             "auth_type AH (IPsec AH) is not supported; use PASS, or no authentication");
     if (vi->version == 3 && (vi->auth_type != CFG_AUTH_NONE || vi->auth_pass[0]))
         vwarn(v, &vi->at.auth, "authentication is ignored with VRRPv3 (RFC 5798 removed it)");
 }

@@ -356,6 +356,13 @@ static const struct bad cases[] = {
            "        auth_type AH\n"
            "    }\n")),
      "t.conf:6:19: error: auth_type AH needs auth_pass\n"},
+    {"auth_type_ah_unsupported",
+     IN(VI("    authentication {\n"
+           "        auth_type AH\n"
+           "        auth_pass secret\n"
+           "    }\n")),
+     "t.conf:6:19: error: auth_type AH (IPsec AH) is not supported; use PASS, or no "
+     "authentication\n"},
     {"auth_pass_without_type",
      IN(VI("    authentication {\n"
            "        auth_pass secret\n"
