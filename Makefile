@@ -42,6 +42,8 @@ UTBINS  := $(UTSRCS:tests/unit/%.c=$(A)/%)
 ALIBOBJS := $(LIBSRCS:%.c=$(A)/%.o)
 
 .PHONY: all check unit integration deps demo bench fuzz install clean format
+# keep unit-test objects between runs (they are intermediates of a pattern rule)
+.SECONDARY:
 
 all: $(B)/haplane
 
@@ -67,10 +69,13 @@ deps:
 	@scripts/install-deps
 
 # Unit tests first (fast, no root), then the integration suite. Each cmocka
-# program prints its own summary; the loop stops at the first failing one.
+# program prints its own summary; all run, and any failure fails the target.
 unit: $(UTBINS)
-	@set -e; for t in $(UTBINS); do \
-	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
+	@failed=""; for t in $(UTBINS); do \
+	  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "unit tests FAILED:$$failed"; exit 1; fi; \
+	echo "unit tests: all $(words $(UTBINS)) programs passed"
 
 integration: $(B)/haplane
 	HAPLANE_BIN=$(CURDIR)/$(B)/haplane $(PYTHON) -m pytest -ra tests/integration

@@ -248,7 +248,7 @@ static const char every_directive[] =
     "    virtual_router_id 7\n"
     "    version 2\n"
     "    mcast_src_ip 10.0.0.1\n"
-    "    authentication { auth_type AH\n"
+    "    authentication { auth_type PASS\n"
     "        auth_pass secret }\n"
     "    virtual_ipaddress 10.0.0.100/24 dev eth0 label eth0:vip\n"
     "    preempt on\n"
@@ -392,7 +392,7 @@ static void every_instance_directive(void **state)
     assert_int_equal(vi->version, 2);
     assert_int_equal(vi->advert_int_ms, 1000);
     assert_addr(&vi->src_ip, "10.0.0.1", 32);
-    assert_int_equal(vi->auth_type, CFG_AUTH_AH);
+    assert_int_equal(vi->auth_type, CFG_AUTH_PASS);
     assert_string_equal(vi->auth_pass, "secret");
     assert_addr(&vi->vips[0].addr, "10.0.0.100", 24);
     assert_string_equal(vi->vips[0].dev, "eth0");
