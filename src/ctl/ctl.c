@@ -56,8 +56,7 @@ static void client_free(struct ctl_client *cl)
 static void client_write(struct ctl_client *cl)
 {
     while (cl->sent < cl->reply.len) {
-        ssize_t n = send(cl->fd, cl->reply.buf + cl->sent, cl->reply.len - cl->sent,
-                         MSG_NOSIGNAL);
+        ssize_t n = send(cl->fd, cl->reply.buf + cl->sent, cl->reply.len - cl->sent, MSG_NOSIGNAL);
         if (n < 0 && errno == EAGAIN) {
             ev_io_modify(cl->ctl->loop, &cl->io, EPOLLOUT);
             return;
@@ -179,8 +178,8 @@ int ctl_open(struct ctl *c, struct ev_loop *loop, const char *path, ctl_handler 
     }
     unlink(path);
     c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (c->fd < 0 || bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-        chmod(path, 0660) < 0 || listen(c->fd, 16) < 0) {
+    if (c->fd < 0 || bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0660) < 0 ||
+        listen(c->fd, 16) < 0) {
         snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
         goto fail;
     }
@@ -224,8 +223,10 @@ int ctl_request(const char *path, const char *cmd, struct sbuf *out, char *err, 
         return -1;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        snprintf(err, errlen, "cannot reach the daemon at %s: %s (is haplane running? see "
-                 "--control)", path, strerror(errno));
+        snprintf(err, errlen,
+                 "cannot reach the daemon at %s: %s (is haplane running? see "
+                 "--control)",
+                 path, strerror(errno));
         goto fail;
     }
     struct sbuf req;

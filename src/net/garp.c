@@ -116,8 +116,12 @@ static int send_na(struct garp *g, int ifindex, const struct nl_ifaddr *vip)
     char cbuf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
     memset(cbuf, 0, sizeof(cbuf));
     struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
-    struct msghdr mh = {.msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = &iov,
-                        .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+    struct msghdr mh = {.msg_name = &to,
+                        .msg_namelen = sizeof(to),
+                        .msg_iov = &iov,
+                        .msg_iovlen = 1,
+                        .msg_control = cbuf,
+                        .msg_controllen = sizeof(cbuf)};
     struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
     c->cmsg_level = IPPROTO_IPV6;
     c->cmsg_type = IPV6_PKTINFO;
@@ -134,8 +138,8 @@ int garp_send(struct garp *g, int ifindex, const struct nl_ifaddr *vip, char *er
     if (rc < 0) {
         char s[64];
         nl_ifaddr_str(vip, s, sizeof(s));
-        snprintf(err, errlen, "%s for %s: %s", vip->family == AF_INET ? "gratuitous ARP" :
-                 "unsolicited NA", s, strerror(errno));
+        snprintf(err, errlen, "%s for %s: %s",
+                 vip->family == AF_INET ? "gratuitous ARP" : "unsolicited NA", s, strerror(errno));
         g->failed++;
         return -1;
     }

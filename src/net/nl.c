@@ -92,8 +92,7 @@ int nl_addr_set(struct nl *nl, int ifindex, const struct nl_ifaddr *a, uint32_t 
                 const char *label, char *err, size_t errlen)
 {
     char buf[NL_BUF];
-    struct nlmsghdr *nlh =
-        addr_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifindex, a);
+    struct nlmsghdr *nlh = addr_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifindex, a);
     uint32_t flags = a->family == AF_INET6 ? IFA_F_NODAD : 0;
     mnl_attr_put_u32(nlh, IFA_FLAGS, flags);
     if (label && *label && a->family == AF_INET)
