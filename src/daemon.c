@@ -22,7 +22,8 @@ struct daemon {
     struct ctl ctl;
     struct vrrp *vrrp;
     struct px *px;
-    const char *config_path;
+    const struct cfg_sources *sources;
+    char config_path[1024]; /* the sources, for logs and status */
     struct cfg *cfg;
     unsigned generation; /* 1 for the first load, +1 per accepted reload */
     uint64_t started_ns, loaded_ns;
@@ -31,14 +32,15 @@ struct daemon {
     int exit_signal;
 };
 
-/* Load path; log every diagnostic (errors at error level, warnings at
- * warn). On failure, *first_error holds the first error line. Returns the
- * new model (owned by the caller) or NULL. */
-static struct cfg *load_config(const char *path, char *first_error, size_t cap)
+/* Load the sources; log every diagnostic (errors at error level, warnings
+ * at warn). On failure, *first_error holds the first error line. Returns
+ * the new model (owned by the caller) or NULL. */
+static struct cfg *load_config(const struct cfg_sources *src, char *first_error, size_t cap)
 {
     struct cfg *cfg = NULL;
     struct cfg_diags d = {0};
-    int rc = cfg_load_file(path, &cfg, &d);
+    char path[1024];
+    int rc = cfg_load_sources(src, &cfg, &d);
     first_error[0] = 0;
     for (size_t i = 0; i < d.n; i++) {
         char line[600];
@@ -55,7 +57,8 @@ static struct cfg *load_config(const char *path, char *first_error, size_t cap)
     if (rc < 0) {
         cfg_free(cfg);
         if (!first_error[0])
-            snprintf(first_error, cap, "%s: cannot load configuration", path);
+            snprintf(first_error, cap, "%s: cannot load configuration",
+                     cfg_sources_describe(src, path, sizeof(path)));
         return NULL;
     }
     return cfg;
@@ -74,7 +77,7 @@ static void on_reload(struct ev_loop *loop, int signo, void *arg)
     struct daemon *dm = arg;
     log_info("main", NULL, "SIGHUP: reloading %s", dm->config_path);
     char err[512];
-    struct cfg *next = load_config(dm->config_path, err, sizeof(err));
+    struct cfg *next = load_config(dm->sources, err, sizeof(err));
     if (!next) {
         dm->reloads_rejected++;
         snprintf(dm->last_reload_error, sizeof(dm->last_reload_error), "%s", err);
@@ -203,7 +206,7 @@ static int setup(struct daemon *dm, const struct daemon_opts *o)
 {
     char err[512];
     dm->loop = ev_loop_new();
-    if (!dm->loop) {
+    if (!dm->loop || ev_loop_set_precise(dm->loop) < 0) {
         log_error("main", NULL, "cannot create event loop: %m");
         return -1;
     }
@@ -240,9 +243,10 @@ int daemon_run(const struct daemon_opts *o)
     char err[512];
     memset(&dm, 0, sizeof(dm));
     dm.ctl.fd = -1;
-    dm.config_path = o->config_path;
+    dm.sources = &o->sources;
+    cfg_sources_describe(&o->sources, dm.config_path, sizeof(dm.config_path));
     dm.started_ns = ev_clock_ns();
-    dm.cfg = load_config(o->config_path, err, sizeof(err));
+    dm.cfg = load_config(&o->sources, err, sizeof(err));
     if (!dm.cfg)
         return 1;
     dm.generation = 1;

@@ -58,6 +58,12 @@ struct ev_child {
 
 /* Create a loop. Returns NULL with errno set. */
 struct ev_loop *ev_loop_new(void);
+/* Fire timers on time to the microsecond (a timerfd) instead of through
+ * epoll_wait's millisecond timeout, which the kernel also lets run late by
+ * 0.1 %. For the main loop (VRRP timers); proxy workers, whose timers are
+ * coarse and change with every connection, keep the cheaper default.
+ * 0, or -1 with errno. */
+int ev_loop_set_precise(struct ev_loop *loop);
 /* Free the loop; watchers still registered are forgotten, not closed. */
 void ev_loop_free(struct ev_loop *loop);
 /* Run until ev_stop. Returns 0, or -1 if epoll_wait fails (errno set). */

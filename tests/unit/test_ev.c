@@ -92,9 +92,11 @@ static void record_timer(struct ev_loop *loop, struct ev_timer *t)
         ev_stop(loop);
 }
 
-static void loop_timers_fire_in_deadline_order(void **state)
+static void timers_in_order(int precise)
 {
     struct ev_loop *loop = ev_loop_new();
+    if (precise)
+        assert_int_equal(ev_loop_set_precise(loop), 0);
     struct ev_timer t[5];
     memset(t, 0, sizeof(t));
     norder = 0;
@@ -111,6 +113,18 @@ static void loop_timers_fire_in_deadline_order(void **state)
     assert_int_equal(order[2], 3);
     assert_int_equal(order[3], 4);
     ev_loop_free(loop);
+}
+
+static void loop_timers_fire_in_deadline_order(void **state)
+{
+    timers_in_order(0);
+}
+
+/* The same through the timerfd path, which re-arms as the earliest
+ * deadline changes (including after a stop removed the earliest). */
+static void precise_loop_timers_fire_in_deadline_order(void **state)
+{
+    timers_in_order(1);
 }
 
 struct pipes {
@@ -227,6 +241,7 @@ int main(void)
         cmocka_unit_test(heap_ties_pop_in_arming_order),
         cmocka_unit_test(heap_remove_middle_keeps_order),
         cmocka_unit_test(loop_timers_fire_in_deadline_order),
+        cmocka_unit_test(precise_loop_timers_fire_in_deadline_order),
         cmocka_unit_test(loop_stopped_watcher_gets_no_stale_event),
         cmocka_unit_test(loop_delivers_signals),
         cmocka_unit_test(loop_reaps_children),
