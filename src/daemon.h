@@ -4,9 +4,12 @@
 #ifndef HAPLANE_DAEMON_H
 #define HAPLANE_DAEMON_H
 
+#include "conf/cfg.h"
+
 struct daemon_opts {
-    const char *config_path;  /* native config file */
-    const char *control_path; /* control socket */
+    struct cfg_sources sources; /* native file, or keepalived.conf and/or haproxy.cfg;
+                                   read again on SIGHUP */
+    const char *control_path;   /* control socket */
 };
 
 /* Returns the process exit code. */

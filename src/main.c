@@ -19,6 +19,7 @@ struct common {
     const char *config;
     const char *keepalived;
     const char *haproxy;
+    const char *config_id;
     const char *control;
     int json;
 };
@@ -30,7 +31,10 @@ static const char *const usage_main =
     "\n"
     "commands:\n"
     "  run -f FILE          run in the foreground with a native config file\n"
-    "  check -f FILE        validate a config; errors as FILE:LINE:COL: message, exit 1\n"
+    "  run --keepalived F [--haproxy F]   run from existing keepalived/haproxy files\n"
+    "  check -f FILE | --keepalived F [--haproxy F]\n"
+    "                       validate; errors as FILE:LINE:COL: message, exit 1\n"
+    "  convert --keepalived F [--haproxy F]   print the equivalent native config\n"
     "  status [--json]      state of a running daemon (via its control socket)\n"
     "  version              print the version\n"
     "  help [COMMAND]       this text, or a command's options\n"
@@ -44,24 +48,49 @@ static const char *const usage_main =
 
 static const char *const usage_run =
     "usage: haplane run -f FILE [--control PATH] [--log-level L] [--log-format F]\n"
+    "       haplane run --keepalived FILE [--haproxy FILE] [--config-id ID] [...]\n"
     "\n"
     "Run in the foreground (for systemd, a static pod, or a terminal). Logs go to stderr.\n"
-    "Signals: SIGHUP re-reads FILE (a file with errors is rejected and the running\n"
-    "configuration stays); SIGTERM and SIGINT stop the daemon cleanly.\n"
+    "Signals: SIGHUP re-reads the file(s) (a file with errors is rejected and the running\n"
+    "configuration stays); SIGTERM and SIGINT stop the daemon cleanly. Facts about this\n"
+    "machine (a missing interface, command or source address) are errors here.\n"
     "\n"
-    "  -f, --config FILE    native configuration file (required)\n"
+    "  -f, --config FILE    native configuration file\n"
+    "  --keepalived FILE    keepalived.conf (VRRP part), as keepalived reads it\n"
+    "  --haproxy FILE       haproxy.cfg (proxy part: frontends/listens in mode tcp)\n"
+    "  --config-id ID       keepalived's -i: which '@ID' lines apply (default: the host\n"
+    "                       name up to its first '.')\n"
     "  --control PATH       control socket (default " CTL_DEFAULT_PATH ")\n"
     "  --log-level LEVEL    error | warn | info | debug\n"
     "  --log-format FORMAT  text | json\n";
 
 static const char *const usage_check =
     "usage: haplane check -f FILE\n"
+    "       haplane check --keepalived FILE [--haproxy FILE] [--config-id ID]\n"
     "\n"
     "Validate a configuration without running it. Prints every error and warning as\n"
     "FILE:LINE:COL: error|warning: message. Exit 0 when valid (warnings allowed), 1 if not.\n"
+    "Facts about this machine (interfaces, commands, addresses) are only warnings here.\n"
     "\n"
     "  -f, --config FILE    native configuration file\n"
+    "  --keepalived FILE    keepalived.conf\n"
+    "  --haproxy FILE       haproxy.cfg\n"
+    "  --config-id ID       keepalived's -i (which '@ID' lines apply)\n"
     "  -q, --quiet          print nothing when the file is valid\n";
+
+static const char *const usage_convert =
+    "usage: haplane convert --keepalived FILE [--haproxy FILE] [--config-id ID]\n"
+    "       haplane convert -f FILE\n"
+    "\n"
+    "Print the equivalent native configuration on stdout: every value written out, with\n"
+    "comments where haplane's behaviour differs from keepalived's or haproxy's. Running\n"
+    "the output behaves as running the original files. Errors and warnings go to stderr\n"
+    "(FILE:LINE:COL); exit 1 when there are errors (nothing is printed then).\n"
+    "\n"
+    "  --keepalived FILE    keepalived.conf\n"
+    "  --haproxy FILE       haproxy.cfg\n"
+    "  --config-id ID       keepalived's -i: '@ID' lines are resolved for this host\n"
+    "  -f, --config FILE    a native file (printed in canonical form)\n";
 
 static const char *const usage_status =
     "usage: haplane status [--json] [--control PATH]\n"
@@ -73,7 +102,15 @@ static const char *const usage_status =
 
 static const char *const usage_version = "usage: haplane version\n";
 
-enum { OPT_CONTROL = 256, OPT_LOG_LEVEL, OPT_LOG_FORMAT, OPT_JSON, OPT_KEEPALIVED, OPT_HAPROXY };
+enum {
+    OPT_CONTROL = 256,
+    OPT_LOG_LEVEL,
+    OPT_LOG_FORMAT,
+    OPT_JSON,
+    OPT_KEEPALIVED,
+    OPT_HAPROXY,
+    OPT_CONFIG_ID
+};
 
 static const struct option long_opts[] = {
     {"config", required_argument, NULL, 'f'},
@@ -83,6 +120,7 @@ static const struct option long_opts[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"keepalived", required_argument, NULL, OPT_KEEPALIVED},
     {"haproxy", required_argument, NULL, OPT_HAPROXY},
+    {"config-id", required_argument, NULL, OPT_CONFIG_ID},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -104,8 +142,8 @@ static int usage_error(const char *cmd, const char *usage, const char *fmt, ...)
 
 /* Parse options shared by all subcommands. Returns -1 to continue, or an
  * exit code (help printed, or a usage error). */
-static int parse_common(int argc, char **argv, const char *cmd, const char *usage,
-                        struct common *c, int *quiet)
+static int parse_common(int argc, char **argv, const char *cmd, const char *usage, struct common *c,
+                        int *quiet)
 {
     enum log_level level = LOG_INFO;
     enum log_format format = LOG_TEXT;
@@ -114,13 +152,30 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "+f:qh", long_opts, NULL)) != -1) {
         switch (opt) {
-        case 'f': c->config = optarg; break;
-        case 'q': *quiet = 1; break;
-        case 'h': fputs(usage, stdout); return 0;
-        case OPT_CONTROL: c->control = optarg; break;
-        case OPT_JSON: c->json = 1; break;
-        case OPT_KEEPALIVED: c->keepalived = optarg; break;
-        case OPT_HAPROXY: c->haproxy = optarg; break;
+        case 'f':
+            c->config = optarg;
+            break;
+        case 'q':
+            *quiet = 1;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return 0;
+        case OPT_CONTROL:
+            c->control = optarg;
+            break;
+        case OPT_JSON:
+            c->json = 1;
+            break;
+        case OPT_KEEPALIVED:
+            c->keepalived = optarg;
+            break;
+        case OPT_HAPROXY:
+            c->haproxy = optarg;
+            break;
+        case OPT_CONFIG_ID:
+            c->config_id = optarg;
+            break;
         case OPT_LOG_LEVEL:
             if (log_level_parse(optarg, &level) < 0)
                 return usage_error(cmd, usage, "unknown log level '%s'", optarg);
@@ -130,17 +185,36 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
                 return usage_error(cmd, usage, "unknown log format '%s'", optarg);
             break;
         default:
-            return usage_error(cmd, usage, "unknown or incomplete option '%s'",
-                               argv[optind - 1]);
+            return usage_error(cmd, usage, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
         return usage_error(cmd, usage, "unexpected argument '%s'", argv[optind]);
-    if (c->keepalived || c->haproxy)
-        return usage_error(cmd, usage, "%s",
-                           "--keepalived/--haproxy input is not supported yet; "
-                           "use a native file with -f");
     log_init(level, format, 2);
+    return -1;
+}
+
+/* The configuration sources of run/check/convert. Returns -1 when they are
+ * complete, or a usage error's exit code. */
+static int sources(const char *cmd, const char *usage, const struct common *c, enum cfg_facts facts,
+                   struct cfg_sources *src)
+{
+    if (c->config && (c->keepalived || c->haproxy))
+        return usage_error(cmd, usage, "%s",
+                           "-f and --keepalived/--haproxy cannot be used together");
+    if (!c->config && !c->keepalived && !c->haproxy)
+        return usage_error(cmd, usage, "%s",
+                           "a config file is required (-f FILE, or --keepalived FILE "
+                           "and/or --haproxy FILE)");
+    if (c->config_id && !c->keepalived)
+        return usage_error(cmd, usage, "%s", "--config-id applies to --keepalived only");
+    *src = (struct cfg_sources){
+        .native = c->config,
+        .keepalived = c->keepalived,
+        .haproxy = c->haproxy,
+        .config_id = c->config_id,
+        .facts = facts,
+    };
     return -1;
 }
 
@@ -148,18 +222,17 @@ static int cmd_check(int argc, char **argv)
 {
     struct common c = {0};
     int quiet = 0, rc = parse_common(argc, argv, "check", usage_check, &c, &quiet);
-    if (rc >= 0)
+    struct cfg_sources src;
+    if (rc >= 0 || (rc = sources("check", usage_check, &c, CFG_FACTS_WARN, &src)) >= 0)
         return rc;
-    if (!c.config)
-        return usage_error("check", usage_check, "%s", "a config file is required (-f FILE)");
     struct cfg *cfg = NULL;
     struct cfg_diags d = {0};
-    rc = cfg_load_file(c.config, &cfg, &d);
+    rc = cfg_load_sources(&src, &cfg, &d);
     cfg_diags_print(&d, stderr);
     if (rc == 0 && !quiet) {
-        char sum[256];
+        char sum[256], name[1024];
         cfg_summary(cfg, sum, sizeof(sum));
-        printf("%s: ok: %s\n", c.config, sum);
+        printf("%s: ok: %s\n", cfg_sources_describe(&src, name, sizeof(name)), sum);
     }
     cfg_diags_free(&d);
     cfg_free(cfg);
@@ -170,15 +243,48 @@ static int cmd_run(int argc, char **argv)
 {
     struct common c = {0};
     int quiet = 0, rc = parse_common(argc, argv, "run", usage_run, &c, &quiet);
-    if (rc >= 0)
+    struct daemon_opts o = {.control_path = c.control ? c.control : CTL_DEFAULT_PATH};
+    if (rc >= 0 || (rc = sources("run", usage_run, &c, CFG_FACTS_ERROR, &o.sources)) >= 0)
         return rc;
-    if (!c.config)
-        return usage_error("run", usage_run, "%s", "a config file is required (-f FILE)");
-    struct daemon_opts o = {
-        .config_path = c.config,
-        .control_path = c.control ? c.control : CTL_DEFAULT_PATH,
-    };
+    o.control_path = c.control ? c.control : CTL_DEFAULT_PATH;
     return daemon_run(&o);
+}
+
+/* The comment on top of a converted file. */
+static void convert_header(const struct cfg_sources *src, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, "haplane configuration, made by `haplane convert` (haplane %s)%s\n",
+                     HAPLANE_VERSION, src->native ? "" : " from:");
+    if (src->keepalived && n >= 0 && (size_t)n < len)
+        n += snprintf(buf + n, len - (size_t)n, "  keepalived: %s%s%s\n", src->keepalived,
+                      src->config_id ? ", config-id " : "", src->config_id ? src->config_id : "");
+    if (src->haproxy && n >= 0 && (size_t)n < len)
+        n += snprintf(buf + n, len - (size_t)n, "  haproxy:    %s\n", src->haproxy);
+    if (!src->native && n >= 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n,
+                 "Comments above an item say where its meaning differs from the original.");
+}
+
+static int cmd_convert(int argc, char **argv)
+{
+    struct common c = {0};
+    int quiet = 0, rc = parse_common(argc, argv, "convert", usage_convert, &c, &quiet);
+    struct cfg_sources src;
+    if (rc >= 0 || (rc = sources("convert", usage_convert, &c, CFG_FACTS_WARN, &src)) >= 0)
+        return rc;
+    struct cfg *cfg = NULL;
+    struct cfg_diags d = {0};
+    char header[4096];
+    rc = cfg_load_sources(&src, &cfg, &d);
+    cfg_diags_print(&d, stderr);
+    convert_header(&src, header, sizeof(header));
+    if (rc == 0 && (cfg_write_converted(cfg, header, stdout) < 0 || fflush(stdout) != 0)) {
+        fprintf(stderr, "haplane convert: cannot write the output\n");
+        rc = -1;
+    }
+    cfg_diags_free(&d);
+    cfg_free(cfg);
+    return rc == 0 ? 0 : 1;
 }
 
 static int cmd_status(int argc, char **argv)
@@ -216,19 +322,15 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"run", cmd_run},
-    {"check", cmd_check},
-    {"status", cmd_status},
-    {"version", cmd_version},
+    {"run", cmd_run},       {"check", cmd_check},     {"convert", cmd_convert},
+    {"status", cmd_status}, {"version", cmd_version},
 };
 
 static const char *command_usage(const char *name)
 {
     const char *const table[][2] = {
-        {"run", usage_run},
-        {"check", usage_check},
-        {"status", usage_status},
-        {"version", usage_version},
+        {"run", usage_run},       {"check", usage_check},     {"convert", usage_convert},
+        {"status", usage_status}, {"version", usage_version},
     };
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
         if (!strcmp(name, table[i][0]))
@@ -239,7 +341,7 @@ static const char *command_usage(const char *name)
 /* Commands of the design that later work adds: say so instead of "unknown". */
 static int planned(const char *name)
 {
-    static const char *const later[] = {"convert", "preflight", "manifest", "node-local"};
+    static const char *const later[] = {"preflight", "manifest", "node-local"};
     for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
         if (!strcmp(name, later[i]))
             return 1;

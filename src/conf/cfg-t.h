@@ -267,6 +267,23 @@ struct cfg_proxy {
     } at;
 };
 
+/* A remark on how an imported item differs in meaning from what its
+ * source file said (keepalived.conf, haproxy.cfg). `haplane convert` writes
+ * remarks as comments above the item; they carry no configuration:
+ * cfg_write_native ignores them and loading a file never makes one. */
+enum cfg_remark_on {
+    CFG_REMARK_FILE = 0, /* the whole configuration (name NULL) */
+    CFG_REMARK_SCRIPT,   /* vrrp_script `name` */
+    CFG_REMARK_INSTANCE, /* vrrp_instance `name` */
+    CFG_REMARK_PROXY,    /* proxy `name` */
+};
+
+struct cfg_remark {
+    enum cfg_remark_on on;
+    char *name; /* the item's name; NULL for CFG_REMARK_FILE */
+    char *text; /* one line, no '#' */
+};
+
 /* The whole configuration. */
 struct cfg {
     struct cfg_global global;
@@ -278,6 +295,8 @@ struct cfg {
     size_t nproxies;
     char **files; /* every file read, in order; cfg_pos.file points here */
     size_t nfiles;
+    struct cfg_remark *remarks; /* importers only; in the order made */
+    size_t nremarks;
 };
 
 /* Diagnostics: collected by the loader, printed by the caller. */

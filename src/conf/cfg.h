@@ -28,6 +28,71 @@ int cfg_load_file_opts(const char *path, const struct cfg_load_opts *opts, struc
 int cfg_load_buffer_opts(const char *name, const char *buf, size_t len,
                          const struct cfg_load_opts *opts, struct cfg **out, struct cfg_diags *d);
 
+/* ---- sources: a native file, or keepalived.conf and/or haproxy.cfg ------ */
+
+/* Facts about the machine rather than the file (an interface, a command,
+ * a source address, a user, a CA file): skipped, reported as warnings (check,
+ * convert: a file can be validated on a laptop), or as errors (run). */
+enum cfg_facts { CFG_FACTS_SKIP = 0, CFG_FACTS_WARN, CFG_FACTS_ERROR };
+
+/* What this machine has, for those checks. Each returns 1 (yes) or 0 (no).
+ * cfg_host_system() asks the kernel and the file system; tests pass fakes. */
+struct cfg_host {
+    int (*has_interface)(const char *name, void *arg);
+    int (*has_address)(const struct cfg_addr *a, void *arg); /* assigned to an interface */
+    int (*has_command)(const char *argv0, void *arg);        /* executable, or found in PATH */
+    int (*has_file)(const char *path, void *arg);            /* readable */
+    int (*has_user)(const char *user, void *arg);
+    void *arg;
+};
+const struct cfg_host *cfg_host_system(void);
+
+/* Report every machine fact of cfg that host does not have, with severity
+ * sev (FILE:LINE:COL of the item). Returns the number reported. */
+size_t cfg_check_host(const struct cfg *cfg, const struct cfg_host *host, enum cfg_severity sev,
+                      struct cfg_diags *d);
+
+/* Where a configuration comes from: native, or keepalived and/or haproxy
+ * (`haplane run|check|convert -f F | --keepalived F [--haproxy F]`). */
+struct cfg_sources {
+    const char *native;          /* native file; NULL when importing */
+    const char *keepalived;      /* keepalived.conf (includes followed) */
+    const char *haproxy;         /* haproxy.cfg */
+    const char *config_id;       /* keepalived's -i: the word `@word` lines are compared
+                                    with; NULL: the host name up to its first '.' */
+    const char *const *env;      /* haproxy's "${VAR}": NAME=VALUE strings, NULL-terminated;
+                                    NULL: the process environment */
+    enum cfg_facts facts;        /* machine facts: skip, warn or error */
+    const struct cfg_host *host; /* NULL: cfg_host_system() */
+};
+
+/* Load a configuration from its sources into one model: the native loader,
+ * or the importers (keepalived.conf, haproxy.cfg, then their meeting point:
+ * a track_script that only checks that haproxy runs becomes track_proxy),
+ * then validation and the machine facts. Same contract as cfg_load_file:
+ * 0 and *out, or -1, *out NULL and errors in d; warnings either way. */
+int cfg_load_sources(const struct cfg_sources *src, struct cfg **out, struct cfg_diags *d);
+
+/* The same with the texts given (tests, fuzzing): name is used in messages
+ * and for relative includes; a NULL text (or name) means that input is
+ * absent. src->native, src->keepalived and src->haproxy are not read. */
+struct cfg_text {
+    const char *name;
+    const char *buf;
+    size_t len;
+};
+int cfg_import_texts(const struct cfg_text *keepalived, const struct cfg_text *haproxy,
+                     const struct cfg_sources *src, struct cfg **out, struct cfg_diags *d);
+
+/* "FILE", or "KEEPALIVED + HAPROXY", for logs and status. Returns buf. */
+const char *cfg_sources_describe(const struct cfg_sources *src, char *buf, size_t len);
+
+/* `haplane convert`: cfg_write_native with the remarks as comments above
+ * their items, after `header` (lines written as comments; may be NULL).
+ * Loading the output gives the same model. Returns 0, or -1 on a write
+ * error. */
+int cfg_write_converted(const struct cfg *cfg, const char *header, FILE *f);
+
 /* Free a model and everything it owns. NULL is fine. */
 void cfg_free(struct cfg *cfg);
 

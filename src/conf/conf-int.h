@@ -19,6 +19,9 @@ struct cfg_tok {
     uint32_t line, col;
     const char *s; /* NUL-terminated text (unescaped for strings) */
     size_t len;
+    const char *file; /* NULL: the file being parsed; else (an importer's
+                         token stream spans several files) interned in
+                         cfg->files */
 };
 
 /* A lexed file: tokens end with exactly one CFG_TK_EOF. */
@@ -168,17 +171,37 @@ struct cfg_block {
     const struct cfg_directive *dirs;
     size_t ndirs;
     int (*line)(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj);
+    const struct cfg_block *next; /* directives not in dirs are looked up
+                                     here (an importer's block adds to or
+                                     overrides a native one); NULL: none */
 };
 
 extern const struct cfg_block cfg_blk_global;        /* parse_vrrp.c */
 extern const struct cfg_block cfg_blk_vrrp_script;   /* parse_vrrp.c */
 extern const struct cfg_block cfg_blk_vrrp_instance; /* parse_vrrp.c */
 extern const struct cfg_block cfg_blk_proxy;         /* parse_proxy.c */
+/* List blocks of vrrp_instance (parse_vrrp.c), for importers that accept
+ * more options on a line and hand the rest over: */
+extern const struct cfg_block cfg_blk_vips;         /* virtual_ipaddress */
+extern const struct cfg_block cfg_blk_peers;        /* unicast_peer */
+extern const struct cfg_block cfg_blk_track_script; /* track_script */
+extern const struct cfg_block cfg_blk_track_if;     /* track_interface */
 
 /* Parse the block of st (st->open set) with b; sets st->block_done. */
 int cfg_parse_block(struct cfg_ctx *cx, struct cfg_stmt *st, const struct cfg_block *b, void *obj);
 /* A list directive: its block, or its inline arguments as one line. */
 int cfg_parse_list(struct cfg_ctx *cx, struct cfg_stmt *st, const struct cfg_block *b, void *obj);
+
+/* Parse an already lexed file (lx: tokens end with CFG_TK_EOF; the caller
+ * keeps ownership) with top-level block b into obj, as the top source of cx.
+ * file is interned in cx->cfg->files; dev/ino identify it (0/0: unknown).
+ * Returns 0, or -1 when parsing had to stop. */
+int cfg_parse_lexed(struct cfg_ctx *cx, const struct cfg_block *b, void *obj, const char *file,
+                    struct cfg_lex *lx, dev_t dev, ino_t ino);
+/* path's copy in cfg->files (added when new); NULL when out of memory. */
+const char *cfg_intern_file(struct cfg *cfg, const char *path);
+/* Fill in the defaults of cx->opts (max_errors, max_include_depth). */
+void cfg_ctx_defaults(struct cfg_ctx *cx);
 
 struct cfg_pos cfg_tok_pos(const struct cfg_ctx *cx, const struct cfg_tok *t);
 int cfg_err(struct cfg_ctx *cx, const struct cfg_tok *t, const char *fmt, ...)

@@ -160,7 +160,7 @@ static void write_script(FILE *f, const struct cfg_vrrp_script *s)
 {
     char a[32];
 
-    fputs("\nvrrp_script ", f);
+    fputs("vrrp_script ", f);
     put_word(f, s->name);
     fputs(" {\n    script ", f);
     put_cmd(f, &s->cmd);
@@ -233,7 +233,7 @@ static void write_instance(FILE *f, const struct cfg_vrrp_instance *vi)
     static const char *const auth[] = {"NONE", "PASS", "AH"};
     char a[32];
 
-    fputs("\nvrrp_instance ", f);
+    fputs("vrrp_instance ", f);
     put_word(f, vi->name);
     fprintf(f, " {\n    state %s\n", vi->state == CFG_STATE_MASTER ? "MASTER" : "BACKUP");
     fputs("    interface ", f);
@@ -315,7 +315,7 @@ static void write_proxy(FILE *f, const struct cfg_proxy *px)
     static const char *const balance[] = {"roundrobin", "leastconn", "source"};
     char a[80];
 
-    fputs("\nproxy ", f);
+    fputs("proxy ", f);
     put_word(f, px->name);
     fputs(" {\n", f);
     for (size_t i = 0; i < px->nbinds; i++)
@@ -349,14 +349,82 @@ static void write_proxy(FILE *f, const struct cfg_proxy *px)
     fputs("}\n", f);
 }
 
-int cfg_write_native(const struct cfg *cfg, FILE *f)
+/* text as comment lines of at most ~96 columns, words kept whole. */
+static void put_comment(FILE *f, const char *prefix, const char *text)
+{
+    const char *p = text;
+
+    while (*p) {
+        size_t room = 96 - strlen(prefix), n = strlen(p);
+
+        if (n > room) {
+            n = room;
+            while (n > 0 && p[n] != ' ')
+                n--;
+            if (n == 0)
+                n = strcspn(p, " ");
+        }
+        fprintf(f, "%s%.*s\n", prefix, (int)n, p);
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+}
+
+/* The remarks on one item (remarks NULL: none written). */
+static void put_remarks(FILE *f, const struct cfg *cfg, bool remarks, enum cfg_remark_on on,
+                        const char *name)
+{
+    for (size_t i = 0; remarks && i < cfg->nremarks; i++) {
+        const struct cfg_remark *r = &cfg->remarks[i];
+
+        if (r->on == on && (on == CFG_REMARK_FILE || (r->name && !strcmp(r->name, name))))
+            put_comment(f, "# ", r->text);
+    }
+}
+
+static int write_all(const struct cfg *cfg, bool remarks, FILE *f)
 {
     write_global(f, &cfg->global);
-    for (size_t i = 0; i < cfg->nscripts; i++)
+    for (size_t i = 0; i < cfg->nscripts; i++) {
+        fputc('\n', f);
+        put_remarks(f, cfg, remarks, CFG_REMARK_SCRIPT, cfg->scripts[i].name);
         write_script(f, &cfg->scripts[i]);
-    for (size_t i = 0; i < cfg->ninstances; i++)
+    }
+    for (size_t i = 0; i < cfg->ninstances; i++) {
+        fputc('\n', f);
+        put_remarks(f, cfg, remarks, CFG_REMARK_INSTANCE, cfg->instances[i].name);
         write_instance(f, &cfg->instances[i]);
-    for (size_t i = 0; i < cfg->nproxies; i++)
+    }
+    for (size_t i = 0; i < cfg->nproxies; i++) {
+        fputc('\n', f);
+        put_remarks(f, cfg, remarks, CFG_REMARK_PROXY, cfg->proxies[i].name);
         write_proxy(f, &cfg->proxies[i]);
+    }
     return ferror(f) ? -1 : 0;
+}
+
+int cfg_write_native(const struct cfg *cfg, FILE *f)
+{
+    return write_all(cfg, false, f);
+}
+
+int cfg_write_converted(const struct cfg *cfg, const char *header, FILE *f)
+{
+    for (const char *p = header; p && *p;) {
+        size_t n = strcspn(p, "\n");
+
+        fprintf(f, n ? "# %.*s\n" : "#\n", (int)n, p);
+        p += n + (p[n] == '\n');
+    }
+    bool any = false;
+    for (size_t i = 0; i < cfg->nremarks; i++)
+        any = any || cfg->remarks[i].on == CFG_REMARK_FILE;
+    if (any) {
+        fputs(header ? "#\n" : "", f);
+        put_remarks(f, cfg, true, CFG_REMARK_FILE, NULL);
+    }
+    if (header || any)
+        fputc('\n', f);
+    return write_all(cfg, true, f);
 }

@@ -76,6 +76,7 @@ static struct cfg_tok *tok_new(struct lexer *l, enum cfg_tk kind)
     t->col = l->col;
     t->s = NULL;
     t->len = 0;
+    t->file = NULL;
     l->off[l->ntok++] = l->tlen;
     return t;
 }

@@ -181,6 +181,11 @@ void cfg_free(struct cfg *cfg)
     for (size_t i = 0; i < cfg->nfiles; i++)
         free(cfg->files[i]);
     free(cfg->files);
+    for (size_t i = 0; i < cfg->nremarks; i++) {
+        free(cfg->remarks[i].name);
+        free(cfg->remarks[i].text);
+    }
+    free(cfg->remarks);
     free(cfg);
 }
 

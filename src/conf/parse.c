@@ -20,7 +20,7 @@
 
 struct cfg_pos cfg_tok_pos(const struct cfg_ctx *cx, const struct cfg_tok *t)
 {
-    struct cfg_pos p = {cx->src ? cx->src->file : NULL, t->line, t->col};
+    struct cfg_pos p = {t->file ? t->file : cx->src ? cx->src->file : NULL, t->line, t->col};
     return p;
 }
 
@@ -310,8 +310,9 @@ static void unknown(struct cfg_ctx *cx, const struct cfg_block *b, struct cfg_st
     char where[64];
 
     cfg_suggest_init(&sg, st->kw->s);
-    for (size_t i = 0; i < b->ndirs; i++)
-        cfg_suggest_try(&sg, b->dirs[i].name);
+    for (const struct cfg_block *c = b; c; c = c->next)
+        for (size_t i = 0; i < c->ndirs; i++)
+            cfg_suggest_try(&sg, c->dirs[i].name);
     cfg_suggest_try(&sg, "include");
     if (b->kind)
         snprintf(where, sizeof(where), "in %s", b->kind);
@@ -339,9 +340,10 @@ static void do_stmt(struct cfg_ctx *cx, const struct cfg_block *b, void *obj, st
         else
             b->line(cx, st, obj);
     } else {
-        for (size_t i = 0; i < b->ndirs && !dir; i++)
-            if (!strcmp(st->kw->s, b->dirs[i].name))
-                dir = &b->dirs[i];
+        for (const struct cfg_block *c = b; c && !dir; c = c->next)
+            for (size_t i = 0; i < c->ndirs && !dir; i++)
+                if (!strcmp(st->kw->s, c->dirs[i].name))
+                    dir = &c->dirs[i];
         if (dir)
             dispatch(cx, dir, st, obj);
         else
@@ -353,9 +355,8 @@ static void do_stmt(struct cfg_ctx *cx, const struct cfg_block *b, void *obj, st
 
 /* ---- include ------------------------------------------------------------ */
 
-static const char *intern(struct cfg_ctx *cx, const char *path)
+const char *cfg_intern_file(struct cfg *cfg, const char *path)
 {
-    struct cfg *cfg = cx->cfg;
     char **slot;
 
     for (size_t i = 0; i < cfg->nfiles; i++)
@@ -370,23 +371,45 @@ static const char *intern(struct cfg_ctx *cx, const char *path)
     return *slot;
 }
 
+/* Parse lx (lexed from `file`, already interned) with block b into obj, as
+ * a new source below the current one (or as the top one). Returns 0 / -1. */
+static int parse_tokens(struct cfg_ctx *cx, const struct cfg_block *b, void *obj, const char *file,
+                        const struct cfg_lex *lx, dev_t dev, ino_t ino)
+{
+    struct cfg_src src = {.file = file, .lx = *lx, .up = cx->src, .dev = dev, .ino = ino};
+    int r;
+
+    src.depth = cx->src ? cx->src->depth + 1 : 0;
+    cx->src = &src;
+    r = parse_body(cx, b, obj, NULL);
+    cx->src = src.up;
+    return r;
+}
+
 /* Lex buf as `path` and parse it with block b into obj, as a new source
  * below the current one (or as the top one). Returns 0 / -1. */
 static int parse_source(struct cfg_ctx *cx, const struct cfg_block *b, void *obj, const char *path,
                         const char *buf, size_t len, dev_t dev, ino_t ino)
 {
-    struct cfg_src src = {.up = cx->src, .dev = dev, .ino = ino};
+    const char *file = cfg_intern_file(cx->cfg, path);
+    struct cfg_lex lx;
     int r;
 
-    src.depth = cx->src ? cx->src->depth + 1 : 0;
-    src.file = intern(cx, path);
-    if (!src.file || cfg_lex(&src.lx, src.file, buf, len, cx->d) < 0)
+    if (!file || cfg_lex(&lx, file, buf, len, cx->d) < 0)
         return cfg_oom(cx);
-    cx->src = &src;
-    r = parse_body(cx, b, obj, NULL);
-    cx->src = src.up;
-    cfg_lex_free(&src.lx);
+    r = parse_tokens(cx, b, obj, file, &lx, dev, ino);
+    cfg_lex_free(&lx);
     return r;
+}
+
+int cfg_parse_lexed(struct cfg_ctx *cx, const struct cfg_block *b, void *obj, const char *file,
+                    struct cfg_lex *lx, dev_t dev, ino_t ino)
+{
+    const char *f = cfg_intern_file(cx->cfg, file);
+
+    if (!f)
+        return cfg_oom(cx);
+    return parse_tokens(cx, b, obj, f, lx, dev, ino);
 }
 
 static void include_file(struct cfg_ctx *cx, const struct cfg_block *b, void *obj,
@@ -523,9 +546,17 @@ static const struct cfg_directive top_dirs[] = {
 };
 
 static const struct cfg_block blk_top = {NULL, top_dirs, sizeof(top_dirs) / sizeof(top_dirs[0]),
-                                         NULL};
+                                         NULL, NULL};
 
 /* ---- loader --------------------------------------------------------------- */
+
+void cfg_ctx_defaults(struct cfg_ctx *cx)
+{
+    if (!cx->opts.max_errors)
+        cx->opts.max_errors = DEFAULT_MAX_ERRORS;
+    if (!cx->opts.max_include_depth)
+        cx->opts.max_include_depth = DEFAULT_MAX_DEPTH;
+}
 
 static int load(const char *name, const char *buf, size_t len, dev_t dev, ino_t ino,
                 const struct cfg_load_opts *opts, struct cfg **out, struct cfg_diags *d)
@@ -535,10 +566,7 @@ static int load(const char *name, const char *buf, size_t len, dev_t dev, ino_t 
     *out = NULL;
     if (opts)
         cx.opts = *opts;
-    if (!cx.opts.max_errors)
-        cx.opts.max_errors = DEFAULT_MAX_ERRORS;
-    if (!cx.opts.max_include_depth)
-        cx.opts.max_include_depth = DEFAULT_MAX_DEPTH;
+    cfg_ctx_defaults(&cx);
     cx.cfg = calloc(1, sizeof(*cx.cfg));
     if (!cx.cfg) {
         cfg_diag_add(d, CFG_SEV_ERROR, NULL, "out of memory");

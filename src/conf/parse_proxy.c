@@ -319,4 +319,4 @@ static const struct cfg_directive proxy_dirs[] = {
     CFG_DIRN("server", 2, CFG_ARGS_ANY, CFG_BLK_NO, h_server),
 };
 
-const struct cfg_block cfg_blk_proxy = {"proxy", proxy_dirs, CFG_NELEM(proxy_dirs), NULL};
+const struct cfg_block cfg_blk_proxy = {"proxy", proxy_dirs, CFG_NELEM(proxy_dirs), NULL, NULL};

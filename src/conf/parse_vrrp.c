@@ -97,7 +97,8 @@ static const struct cfg_directive global_dirs[] = {
 };
 #undef G
 
-const struct cfg_block cfg_blk_global = {"global_defs", global_dirs, CFG_NELEM(global_dirs), NULL};
+const struct cfg_block cfg_blk_global = {"global_defs", global_dirs, CFG_NELEM(global_dirs), NULL,
+                                         NULL};
 
 /* ---- vrrp_script -------------------------------------------------------- */
 
@@ -134,7 +135,7 @@ static const struct cfg_directive script_dirs[] = {
 #undef S
 
 const struct cfg_block cfg_blk_vrrp_script = {"vrrp_script", script_dirs, CFG_NELEM(script_dirs),
-                                              NULL};
+                                              NULL, NULL};
 
 /* ---- vrrp_instance: lists ------------------------------------------------ */
 
@@ -167,7 +168,7 @@ static int peer_line(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
     return 0;
 }
 
-static const struct cfg_block blk_peers = {"unicast_peer", NULL, 0, peer_line};
+const struct cfg_block cfg_blk_peers = {"unicast_peer", NULL, 0, peer_line, NULL};
 
 /* virtual_ipaddress line: ADDR[/PFX] [dev IF] [label LABEL] */
 static int vip_line(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
@@ -211,7 +212,7 @@ static int vip_line(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
     return r;
 }
 
-static const struct cfg_block blk_vips = {"virtual_ipaddress", NULL, 0, vip_line};
+const struct cfg_block cfg_blk_vips = {"virtual_ipaddress", NULL, 0, vip_line, NULL};
 
 /* Track lines: NAME [weight W]. */
 static int track_line(struct cfg_ctx *cx, struct cfg_stmt *st, struct cfg_track **arr, size_t *n,
@@ -264,30 +265,30 @@ static int track_proxy_line(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
     return track_line(cx, st, &vi->track_proxies, &vi->ntrack_proxies, false);
 }
 
-static const struct cfg_block blk_track_script = {"track_script", NULL, 0, track_script_line};
-static const struct cfg_block blk_track_if = {"track_interface", NULL, 0, track_if_line};
-static const struct cfg_block blk_track_proxy = {"track_proxy", NULL, 0, track_proxy_line};
+const struct cfg_block cfg_blk_track_script = {"track_script", NULL, 0, track_script_line, NULL};
+const struct cfg_block cfg_blk_track_if = {"track_interface", NULL, 0, track_if_line, NULL};
+static const struct cfg_block blk_track_proxy = {"track_proxy", NULL, 0, track_proxy_line, NULL};
 
 static int h_peers(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
 {
     mark(cx, &((VI *)obj)->at.peers, st->kw);
-    return cfg_parse_list(cx, st, &blk_peers, obj);
+    return cfg_parse_list(cx, st, &cfg_blk_peers, obj);
 }
 
 static int h_vips(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
 {
     mark(cx, &((VI *)obj)->at.vips, st->kw);
-    return cfg_parse_list(cx, st, &blk_vips, obj);
+    return cfg_parse_list(cx, st, &cfg_blk_vips, obj);
 }
 
 static int h_track_script(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
 {
-    return cfg_parse_list(cx, st, &blk_track_script, obj);
+    return cfg_parse_list(cx, st, &cfg_blk_track_script, obj);
 }
 
 static int h_track_if(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
 {
-    return cfg_parse_list(cx, st, &blk_track_if, obj);
+    return cfg_parse_list(cx, st, &cfg_blk_track_if, obj);
 }
 
 static int h_track_proxy(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
@@ -377,7 +378,8 @@ static const struct cfg_directive auth_dirs[] = {
     CFG_DIR("auth_pass", 1, 1, CFG_BLK_NO, h_auth_pass, VI, at.auth_pass),
 };
 
-static const struct cfg_block blk_auth = {"authentication", auth_dirs, CFG_NELEM(auth_dirs), NULL};
+static const struct cfg_block blk_auth = {"authentication", auth_dirs, CFG_NELEM(auth_dirs), NULL,
+                                          NULL};
 
 /* Several authentication blocks merge (keepalived), so no override
  * warning: the first one marks the position. */
@@ -430,4 +432,4 @@ static const struct cfg_directive instance_dirs[] = {
 };
 
 const struct cfg_block cfg_blk_vrrp_instance = {"vrrp_instance", instance_dirs,
-                                                CFG_NELEM(instance_dirs), NULL};
+                                                CFG_NELEM(instance_dirs), NULL, NULL};

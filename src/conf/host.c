@@ -1,0 +1,196 @@
+/* host: facts about the machine rather than the file. A configuration
+ * names interfaces, source addresses, commands, users and certificate
+ * files that exist on the hosts it is meant for, not necessarily on the
+ * one that validates it, so these checks are separate from validation:
+ * `haplane check` and `convert` report them as warnings, `haplane run` as
+ * errors (cfg_sources.facts).
+ *
+ * cfg_check_host is pure given its struct cfg_host; cfg_host_system() is
+ * the real machine (netlink-free: if_nametoindex, getifaddrs, stat, access,
+ * getpwnam_r).
+ */
+#include <ifaddrs.h>
+#include <stdarg.h>
+#include <net/if.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf/conf-int.h"
+
+/* ---- the real machine ------------------------------------------------------------ */
+
+static int sys_interface(const char *name, void *arg)
+{
+    return if_nametoindex(name) != 0;
+}
+
+static int sys_address(const struct cfg_addr *a, void *arg)
+{
+    struct ifaddrs *ifs, *i;
+    int found = 0;
+
+    if (getifaddrs(&ifs) < 0)
+        return 1; /* cannot tell: do not complain */
+    for (i = ifs; i && !found; i = i->ifa_next) {
+        const struct sockaddr *sa = i->ifa_addr;
+
+        if (!sa || sa->sa_family != a->family)
+            continue;
+        if (a->family == AF_INET)
+            found =
+                ((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr == a->u.v4.s_addr;
+        else
+            found = !memcmp(&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, &a->u.v6,
+                            sizeof(a->u.v6));
+    }
+    freeifaddrs(ifs);
+    return found;
+}
+
+static int executable(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* An absolute or relative path, or a name looked up in PATH as execvp
+ * does (empty entries: the current directory). */
+static int sys_command(const char *argv0, void *arg)
+{
+    const char *path = getenv("PATH");
+    char buf[4096];
+
+    if (strchr(argv0, '/'))
+        return executable(argv0);
+    for (const char *p = path ? path : "/bin:/usr/bin";; p++) {
+        const char *end = strchrnul(p, ':');
+        int n = end == p ? snprintf(buf, sizeof(buf), "%s", argv0)
+                         : snprintf(buf, sizeof(buf), "%.*s/%s", (int)(end - p), p, argv0);
+
+        if (n > 0 && (size_t)n < sizeof(buf) && executable(buf))
+            return 1;
+        if (!*end)
+            return 0;
+        p = end;
+    }
+}
+
+static int sys_file(const char *path, void *arg)
+{
+    return access(path, R_OK) == 0;
+}
+
+static int sys_user(const char *user, void *arg)
+{
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+
+    return getpwnam_r(user, &pw, buf, sizeof(buf), &res) == 0 && res != NULL;
+}
+
+const struct cfg_host *cfg_host_system(void)
+{
+    static const struct cfg_host sys = {sys_interface, sys_address, sys_command,
+                                        sys_file,      sys_user,    NULL};
+    return &sys;
+}
+
+/* ---- the checks -------------------------------------------------------------------- */
+
+struct hctx {
+    const struct cfg_host *h;
+    enum cfg_severity sev;
+    struct cfg_diags *d;
+    size_t n;
+};
+
+__attribute__((format(printf, 3, 4))) static void fact(struct hctx *x, const struct cfg_pos *pos,
+                                                       const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    cfg_diag_vadd(x->d, x->sev, pos, fmt, ap);
+    va_end(ap);
+    x->n++;
+}
+
+static void interface(struct hctx *x, const char *name, const struct cfg_pos *pos)
+{
+    if (name && !x->h->has_interface(name, x->h->arg))
+        fact(x, pos, "interface '%s' does not exist on this host", name);
+}
+
+static void user(struct hctx *x, const char *name, const struct cfg_pos *pos)
+{
+    if (name && !x->h->has_user(name, x->h->arg))
+        fact(x, pos, "user '%s' does not exist on this host", name);
+}
+
+static void command(struct hctx *x, const struct cfg_cmd *c, const struct cfg_pos *pos)
+{
+    if (c->argc && !x->h->has_command(c->argv[0], x->h->arg))
+        fact(x, pos, "command '%s' is not %s on this host", c->argv[0],
+             strchr(c->argv[0], '/') ? "an executable file" : "found in PATH");
+}
+
+/* notify_* CMD [USER [GROUP]]: both at the directive. */
+static void notify(struct hctx *x, const struct cfg_cmd *c, const struct cfg_pos *pos)
+{
+    command(x, c, pos);
+    user(x, c->user, pos);
+}
+
+static void file(struct hctx *x, const char *path, const struct cfg_pos *pos)
+{
+    if (path && !x->h->has_file(path, x->h->arg))
+        fact(x, pos, "file '%s' cannot be read on this host", path);
+}
+
+static void instance(struct hctx *x, const struct cfg_vrrp_instance *vi)
+{
+    char a[64];
+
+    interface(x, vi->interface, &vi->at.interface);
+    for (size_t i = 0; i < vi->nvips; i++)
+        interface(x, vi->vips[i].dev, &vi->vips[i].pos);
+    for (size_t i = 0; i < vi->ntrack_ifs; i++)
+        interface(x, vi->track_ifs[i].name, &vi->track_ifs[i].pos);
+    if (vi->src_ip.family && !x->h->has_address(&vi->src_ip, x->h->arg))
+        fact(x, &vi->at.src_ip, "source address %s is not assigned to an interface of this host",
+             cfg_format_addr(&vi->src_ip, 0, a, sizeof(a)));
+    notify(x, &vi->notify_master, &vi->at.notify_master);
+    notify(x, &vi->notify_backup, &vi->at.notify_backup);
+    notify(x, &vi->notify_fault, &vi->at.notify_fault);
+    notify(x, &vi->notify_stop, &vi->at.notify_stop);
+    notify(x, &vi->notify, &vi->at.notify);
+}
+
+size_t cfg_check_host(const struct cfg *cfg, const struct cfg_host *host, enum cfg_severity sev,
+                      struct cfg_diags *d)
+{
+    struct hctx x = {.h = host ? host : cfg_host_system(), .sev = sev, .d = d};
+
+    user(&x, cfg->global.script_user, &cfg->global.at.script_user);
+    for (size_t i = 0; i < cfg->nscripts; i++) {
+        const struct cfg_vrrp_script *s = &cfg->scripts[i];
+
+        command(&x, &s->cmd, &s->at.script);
+        user(&x, s->cmd.user, &s->at.user);
+    }
+    for (size_t i = 0; i < cfg->ninstances; i++)
+        instance(&x, &cfg->instances[i]);
+    for (size_t i = 0; i < cfg->nproxies; i++) {
+        const struct cfg_check *c = &cfg->proxies[i].check;
+
+        file(&x, c->ca, &c->at.ca);
+        file(&x, c->cert, &c->at.cert);
+        file(&x, c->key, &c->at.key);
+    }
+    return x.n;
+}
