@@ -170,8 +170,8 @@ static void chk_done(struct chk_target *t, enum chk_result r, int status, const 
     t->info.last_latency_us = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
     snprintf(t->info.detail, sizeof(t->info.detail), "%s", detail);
     if (r != CHK_R_OK || log_get_level() >= LOG_DEBUG)
-        log_debug("chk", t->obj, "check %s%s%s in %u us", chk_result_str(r),
-                  detail[0] ? ": " : "", detail, t->info.last_latency_us);
+        log_debug("chk", t->obj, "check %s%s%s in %u us", chk_result_str(r), detail[0] ? ": " : "",
+                  detail, t->info.last_latency_us);
     feed(t, r, false, detail);
     schedule(t);
 }

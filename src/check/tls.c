@@ -22,8 +22,7 @@ static void ssl_errstr(char *buf, size_t len)
     ERR_clear_error();
 }
 
-static SSL_CTX *ctx_fail(SSL_CTX *ctx, char *err, size_t errlen, const char *what,
-                         const char *file)
+static SSL_CTX *ctx_fail(SSL_CTX *ctx, char *err, size_t errlen, const char *what, const char *file)
 {
     char e[200];
     ssl_errstr(e, sizeof(e));

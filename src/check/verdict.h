@@ -26,7 +26,7 @@
  * status ("HTTP 503", "bad-status-line at byte 4", "no response"). */
 struct chk_verdict {
     enum chk_result result;
-    int status;       /* final status code, 0 when there is none */
+    int status; /* final status code, 0 when there is none */
     char detail[64];
 };
 

@@ -71,8 +71,8 @@ static struct px_srv *old_srv(const struct px_gen *old, const char *name,
     return NULL;
 }
 
-static struct px_srv *srv_new(const char *name, const struct sockaddr_storage *sa,
-                              socklen_t salen, bool checked)
+static struct px_srv *srv_new(const char *name, const struct sockaddr_storage *sa, socklen_t salen,
+                              bool checked)
 {
     struct px_srv *s = calloc(1, sizeof(*s));
     if (!s || !(s->name = strdup(name))) {

@@ -198,9 +198,9 @@ static int prep_checks(struct px *px, struct px_prep *p, size_t i, char *err, si
             init = &st;
         }
         snprintf(obj, sizeof(obj), "%s/%s", g->name, s->name);
-        p->tgts[i][k] = chk_target_new(px->loop, p->ents[i].spec, obj,
-                                       (struct sockaddr *)&s->sa, s->salen, s->addrstr,
-                                       s->ipstr, init, on_check, s, e, sizeof(e));
+        p->tgts[i][k] =
+            chk_target_new(px->loop, p->ents[i].spec, obj, (struct sockaddr *)&s->sa, s->salen,
+                           s->addrstr, s->ipstr, init, on_check, s, e, sizeof(e));
         if (!p->tgts[i][k]) {
             snprintf(err, errlen, "proxy %s: server %s: %s", g->name, s->name, e);
             return -1;
@@ -392,9 +392,11 @@ static void log_proxies(struct px *px)
         for (size_t b = 0; b < g->nbinds && off < sizeof(binds); b++)
             off += (size_t)snprintf(binds + off, sizeof(binds) - off, "%s%s", b ? " " : "",
                                     g->binds[b].str);
-        log_info("px", g->name, "listening on %s: %u workers, %s, %s relay, %zu servers, "
-                 "maxconn %u", binds, g->nworkers, px_balance_algo_str(g->algo),
-                 g->splice ? "splice" : "copy", g->nsrv, g->maxconn);
+        log_info("px", g->name,
+                 "listening on %s: %u workers, %s, %s relay, %zu servers, "
+                 "maxconn %u",
+                 binds, g->nworkers, px_balance_algo_str(g->algo), g->splice ? "splice" : "copy",
+                 g->nsrv, g->maxconn);
     }
 }
 

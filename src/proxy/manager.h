@@ -6,8 +6,8 @@
 
 /* One proxy of the running configuration. */
 struct px_ent {
-    struct px_gen *gen;     /* a reference */
-    struct chk_spec *spec;  /* NULL: check none */
+    struct px_gen *gen;    /* a reference */
+    struct chk_spec *spec; /* NULL: check none */
 };
 
 struct px {

@@ -35,16 +35,18 @@
 #include "proxy/policy.h"
 #include "proxy/proxy.h"
 
-#define PX_MAX_WORKERS   256
-#define PX_ACCEPT_BATCH  64
-#define PX_BUF_SIZE      16384   /* copy relay and replay buffer */
-#define PX_PIPE_SIZE     262144  /* splice pipes (F_SETPIPE_SZ) */
-#define PX_POOL_PIPES    64      /* idle pipes kept per worker */
-#define PX_POOL_BUFS     64      /* idle buffers kept per worker */
-#define PX_ACCEPT_PAUSE  (100 * NS_PER_MS) /* after EMFILE and friends */
-#define PX_KEEPIDLE_S    60      /* TCP keepalive: first probe after 60 s idle, */
-#define PX_KEEPINTVL_S   10      /* then every 10 s, */
-#define PX_KEEPCNT       6       /* 6 unanswered probes: the peer is gone */
+#define PX_MAX_WORKERS  256
+#define PX_ACCEPT_BATCH 64
+#define PX_RUN_BUDGET   (2u << 20)        /* bytes one way per turn: fairness */
+#define PX_BUF_SIZE     16384             /* copy relay and replay buffer */
+#define PX_PIPE_SIZE    262144            /* splice pipes (F_SETPIPE_SZ) */
+#define PX_POOL_PIPES   64                /* idle pipes kept per worker */
+#define PX_POOL_BUFS    64                /* idle buffers kept per worker */
+#define PX_ACCEPT_PAUSE (100 * NS_PER_MS) /* after EMFILE and friends */
+#define PX_KEEPIDLE_S   60                /* TCP keepalive: first probe after 60 s idle, */
+#define PX_KEEPINTVL_S  10                /* then every 10 s, */
+#define PX_KEEPCNT      6                 /* 6 unanswered probes: the peer is gone */
+#define PX_KA_DELAY     NS_PER_S          /* server sockets get keepalive at 1 s of age */
 
 #define PX_ADDRSTR 64
 
@@ -97,15 +99,15 @@ struct px_srv {
     atomic_uchar health;     /* enum chk_health, for logs; CHK_ST_UP when unchecked */
     atomic_uchar last;       /* enum chk_result: last counted result */
     /* written by workers */
-    atomic_uint active;      /* connections open to it, all workers */
-    px_ctr connects;         /* connect attempts */
-    px_ctr connected;        /* ... that succeeded */
+    atomic_uint active; /* connections open to it, all workers */
+    px_ctr connects;    /* connect attempts */
+    px_ctr connected;   /* ... that succeeded */
     px_ctr conn_fail[CHK_R_COUNT];
     /* main thread only */
     struct px *px;
-    struct px_prt *prt;      /* proxy it belongs to now */
-    struct chk_target *chk;  /* NULL: not checked */
-    uint64_t drain_ns;       /* its proxy's drain timeout */
+    struct px_prt *prt;     /* proxy it belongs to now */
+    struct chk_target *chk; /* NULL: not checked */
+    uint64_t drain_ns;      /* its proxy's drain timeout */
 };
 
 /* A proxy's runtime, by name, carried over reloads. */
@@ -173,10 +175,10 @@ struct px_wcfg {
 struct px_msg {
     struct px_msg *next;
     enum px_msg_type type;
-    struct px_srv *srv; /* DRAIN, PASSIVE: a reference */
-    uint64_t drain_ns;  /* DRAIN */
-    int result;         /* PASSIVE: enum chk_result */
-    int worker;         /* DRAINED */
+    struct px_srv *srv;  /* DRAIN, PASSIVE: a reference */
+    uint64_t drain_ns;   /* DRAIN */
+    int result;          /* PASSIVE: enum chk_result */
+    int worker;          /* DRAINED */
     struct px_wcfg *cfg; /* CONFIG */
     size_t ncfg;
 };
@@ -244,6 +246,7 @@ struct px_dir {
     uint32_t pending;    /* bytes in pipe or buf not yet written */
     uint32_t off, end;   /* buf: unsent bytes are [off, end) */
     bool retain;         /* buf: keep sent bytes for a replay */
+    bool bulk;           /* big reads: use a pipe next (splice mode) */
     bool eof;            /* src sent FIN (or the read side is done) */
     bool shut;           /* dst was shut down for writing */
 };
@@ -257,22 +260,28 @@ struct px_sess {
     struct ev_timer tmr;   /* connect, idle and drain deadlines */
     uint64_t last_active;  /* ev_now of the last byte moved */
     uint64_t drain_at;     /* close at this time (0: not draining) */
+    uint64_t ka_at;        /* set keepalive on the server socket then (0: done) */
     uint64_t tried;        /* servers tried, bit per index */
     uint64_t chash;        /* client hash (balance source) */
     struct px_dir c2s, s2c;
-    int16_t srv;           /* index in wpx->gen->srv; -1 none */
+    int16_t srv; /* index in wpx->gen->srv; -1 none */
     uint8_t attempts;
     uint8_t state;
     bool c_rd, c_wr, s_rd, s_wr; /* edge-triggered readiness */
-    bool replay;           /* no server byte yet: a reset may be retried */
+    bool c_hup, s_hup;           /* FIN, hang-up or error reported: read until EOF */
+    bool replay;                 /* no server byte yet: a reset may be retried */
+    bool queued;                 /* on the worker's ready list */
+    struct px_sess *rnext;       /* ready list */
 };
 
 /* Why relay stopped: which side failed. */
 enum px_relay_res { PX_R_OK = 0, PX_R_CLIENT_ERR, PX_R_SERVER_ERR };
 
-/* Move bytes both ways as far as the sockets allow. Returns PX_R_OK (check
- * px_sess_done), or which side failed (*err = errno). */
-enum px_relay_res px_relay(struct px_sess *s, int *err);
+/* Move bytes both ways as far as the sockets allow, or until PX_RUN_BUDGET
+ * bytes went one way (then *more is set: call again after other
+ * connections had their turn). Returns PX_R_OK (check px_sess_done), or
+ * which side failed (*err = errno). */
+enum px_relay_res px_relay(struct px_sess *s, int *err, bool *more);
 /* Both directions finished. */
 static inline bool px_sess_done(const struct px_sess *s)
 {
@@ -312,7 +321,9 @@ struct px_worker {
     struct px_wpx *cur;     /* proxies served now */
     struct px_wpx *retired; /* earlier generations with sessions left */
     struct px_sess *sessions;
-    struct px_sess *free_sess; /* recycled session structs */
+    struct px_sess *free_sess;          /* recycled session structs */
+    struct px_sess *ready, *ready_tail; /* sessions with a turn to finish */
+    struct ev_timer ready_tmr;
     unsigned nsess, nfree;
     struct px_pool pool;
     bool shutting, drained_sent;
@@ -327,6 +338,10 @@ void px_worker_free(struct px_worker *w);
 uint64_t px_worker_rand(struct px_worker *w);
 /* A session of wpx ended (its struct may be reused). */
 void px_worker_sess_gone(struct px_worker *w, struct px_wpx *wpx);
+/* Give s another turn once the current events are handled. */
+void px_worker_requeue(struct px_worker *w, struct px_sess *s);
+/* Take s off the ready list (it is closing). */
+void px_worker_unqueue(struct px_worker *w, struct px_sess *s);
 
 /* sess.c */
 /* A client connection was accepted on one of wpx's listeners. */
@@ -336,6 +351,8 @@ void px_sess_accept(struct px_wpx *wpx, int fd, const struct sockaddr_storage *p
 void px_sess_drain(struct px_worker *w, const struct px_srv *srv, uint64_t drain_ns);
 /* Close a session at once (worker exit). */
 void px_sess_abort(struct px_sess *s);
+/* Go on relaying (the session's turn on the ready list). */
+void px_sess_resume(struct px_sess *s);
 
 /* sock.c */
 /* Listening socket for b: nonblocking, SO_REUSEADDR, SO_REUSEPORT,
@@ -346,8 +363,10 @@ int px_resolve(const struct cfg_endpoint *e, struct sockaddr_storage *sa, sockle
                char *err, size_t errlen);
 /* "1.2.3.4:80", "[::1]:80"; ip only (no port) when port is false. */
 void px_sockaddr_str(const struct sockaddr *sa, bool port, char *buf, size_t len);
-/* Options of a server-side socket (nodelay, keepalive). */
-void px_sock_opts(int fd, const struct px_gen *g);
+/* TCP_NODELAY when configured (a server socket, before connecting). */
+void px_sock_nodelay(int fd, const struct px_gen *g);
+/* SO_KEEPALIVE and its timing (PX_KEEP*). */
+void px_sock_keepalive(int fd);
 /* Raise the soft RLIMIT_NOFILE to the hard limit; returns the soft limit. */
 uint64_t px_raise_nofile(void);
 

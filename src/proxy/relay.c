@@ -42,13 +42,13 @@ void px_dir_release(struct px_pool *pool, struct px_dir *d)
     d->retain = false;
 }
 
-/* Give back an empty pipe or buffer (a retained buffer stays). */
+/* Give back an empty pipe or buffer (a buffer retaining bytes stays). */
 static void settle(struct px_pool *pool, struct px_dir *d)
 {
     if (d->pending)
         return;
     if (d->buf) {
-        if (d->retain)
+        if (d->retain && d->end)
             return;
         px_pool_buf_put(pool, d->buf);
         d->buf = NULL;
@@ -58,13 +58,15 @@ static void settle(struct px_pool *pool, struct px_dir *d)
     }
 }
 
-/* Make sure d has somewhere to read into. -1 (ENOMEM) if not even a buffer. */
+/* Make sure d has somewhere to read into: a pipe for bulk transfers in
+ * splice mode, else a buffer. -1 (ENOMEM) if not even a buffer. */
 static int hold(struct px_sess *s, struct px_dir *d)
 {
     struct px_worker *w = s->wpx->w;
     if (d->buf || d->pipe.rd >= 0)
         return 0;
-    if (s->wpx->gen->splice) {
+    /* in the replay phase the bytes must stay readable: a buffer */
+    if (s->wpx->gen->splice && d->bulk && !d->retain) {
         if (px_pool_pipe_get(&w->pool, &d->pipe) == 0)
             return 0;
         /* out of descriptors (EMFILE...): copy this chunk instead */
@@ -79,35 +81,53 @@ static int hold(struct px_sess *s, struct px_dir *d)
     return 0;
 }
 
-/* Write what d holds to dfd. 1: progress, 0: dfd full, -1: error. */
+enum { OUT_ERR = -1, OUT_FULL = 0, OUT_ALL = 1, OUT_SOME = 2 };
+
+/* Write what d holds to dfd. OUT_ALL: everything went; OUT_SOME: part of
+ * it, try again; OUT_FULL: dfd takes nothing more now (EAGAIN, or a short
+ * write(2), which only happens when the socket's send buffer is full: the
+ * kernel then reports EPOLLOUT when it has room again); OUT_ERR: errno. */
 static int put_out(struct px_sess *s, struct px_dir *d, int dfd)
 {
     ssize_t n;
+    uint32_t want = d->pending;
     if (d->buf)
-        n = write(dfd, d->buf->data + d->off, d->pending);
+        n = write(dfd, d->buf->data + d->off, want);
     else
-        n = splice(d->pipe.rd, NULL, dfd, NULL, d->pending, SPLICE_FLAGS);
+        n = splice(d->pipe.rd, NULL, dfd, NULL, want, SPLICE_FLAGS);
     if (n < 0)
-        return (errno == EAGAIN || errno == EINTR) ? 0 : -1;
+        return (errno == EAGAIN || errno == EINTR) ? OUT_FULL : OUT_ERR;
     d->pending -= (uint32_t)n;
     if (d->buf)
         d->off += (uint32_t)n;
     settle(&s->wpx->w->pool, d);
-    return 1;
+    if (d->pending == 0)
+        return OUT_ALL;
+    return d->buf ? OUT_FULL : OUT_SOME;
 }
 
-/* Read from sfd into d. >0: bytes, 0: EOF, -1: error, -2: nothing now
- * (socket empty), -3: no room now (pipe or buffer full). */
-static ssize_t take_in(struct px_sess *s, struct px_dir *d, int sfd)
+enum { IN_ERR = -1, IN_EMPTY = -2, IN_FULL = -3 };
+
+/* Read from sfd into d: bytes (> 0), 0 at EOF, IN_ERR (errno), IN_EMPTY
+ * (nothing to read now), IN_FULL (no room now: pipe or buffer full).
+ * *drained: a read(2) shorter than asked, from a socket with no FIN seen
+ * (hup false), has emptied the socket: edge-triggered epoll reports bytes
+ * arriving from now on, so there is no need to ask again until then (one
+ * system call saved per message). A short splice(2) proves nothing (the
+ * pipe may have run out of slots), so splice reads go on until EAGAIN. A
+ * read that fills a whole empty buffer marks the direction bulk: the next
+ * chunks go through a pipe (splice mode); a small splice read ends that. */
+static ssize_t take_in(struct px_sess *s, struct px_dir *d, int sfd, bool hup, bool *drained)
 {
     ssize_t n;
+    size_t room = PX_BUF_SIZE;
     if (hold(s, d) < 0)
-        return -1;
+        return IN_ERR;
     do {
         if (d->buf) {
-            size_t room = PX_BUF_SIZE - d->end;
+            room = PX_BUF_SIZE - d->end;
             if (room == 0)
-                return -3;
+                return IN_FULL;
             n = read(sfd, d->buf->data + d->end, room);
         } else {
             n = splice(sfd, NULL, d->pipe.wr, NULL, PX_PIPE_SIZE, SPLICE_FLAGS);
@@ -115,49 +135,70 @@ static ssize_t take_in(struct px_sess *s, struct px_dir *d, int sfd)
     } while (n < 0 && errno == EINTR);
     if (n > 0) {
         d->pending += (uint32_t)n;
-        if (d->buf)
+        if (d->buf) {
             d->end += (uint32_t)n;
+            if ((size_t)n < room)
+                *drained = !hup;
+            else if (room == PX_BUF_SIZE)
+                d->bulk = true;
+        } else if (n < PX_BUF_SIZE / 2) {
+            d->bulk = false;
+        }
         return n;
     }
     if (n == 0)
         return 0;
     if (errno != EAGAIN)
-        return -1;
+        return IN_ERR;
     if (!d->buf && d->pending)
-        return -3; /* the pipe is full, the socket may not be empty */
+        return IN_FULL; /* the pipe is full, the socket may not be empty */
     settle(&s->wpx->w->pool, d);
-    return -2;
+    return IN_EMPTY;
 }
 
-/* One direction, src -> dst, until blocked. *moved += bytes read. */
+/* One direction, src -> dst, until blocked. src_hup: a FIN (or error) was
+ * reported on src. other_shut: the other direction is finished, so this
+ * one finishing ends the session (its close sends the FIN: no shutdown).
+ * may_shut: dst is connected (a shutdown of a socket still connecting
+ * would abort the connect). *moved += bytes read. */
 static enum dir_res dir_run(struct px_sess *s, struct px_dir *d, int sfd, int dfd, bool *src_rd,
-                            bool *dst_wr, uint64_t *moved, int *err)
+                            bool *dst_wr, bool src_hup, bool other_shut, bool may_shut,
+                            uint64_t *moved, int *err, bool *more)
 {
+    uint64_t start = *moved;
     for (;;) {
         if (d->pending && *dst_wr) {
             int r = put_out(s, d, dfd);
-            if (r < 0) {
+            if (r == OUT_ERR) {
                 *err = errno;
                 return DIR_DST_ERR;
             }
-            if (r == 0)
+            if (r == OUT_FULL)
                 *dst_wr = false;
         }
-        if (!d->pending && d->eof && !d->shut) {
-            (void)shutdown(dfd, SHUT_WR); /* ENOTCONN: the peer is gone already */
+        if (!d->pending && d->eof && !d->shut && may_shut) {
+            if (!other_shut)
+                (void)shutdown(dfd, SHUT_WR); /* ENOTCONN: the peer is gone already */
             d->shut = true;
         }
         if (d->eof || !*src_rd)
             return DIR_OK;
-        ssize_t n = take_in(s, d, sfd);
+        if (*moved - start >= PX_RUN_BUDGET) {
+            *more = true; /* let the other connections have a turn */
+            return DIR_OK;
+        }
+        bool drained = false;
+        ssize_t n = take_in(s, d, sfd, src_hup, &drained);
         if (n > 0) {
             *moved += (uint64_t)n;
+            if (drained)
+                *src_rd = false;
         } else if (n == 0) {
             d->eof = true;
-        } else if (n == -1) {
+        } else if (n == IN_ERR) {
             *err = errno;
             return DIR_SRC_ERR;
-        } else if (n == -2) {
+        } else if (n == IN_EMPTY) {
             *src_rd = false;
             return DIR_OK;
         } else if (!*dst_wr || !d->pending) {
@@ -176,7 +217,7 @@ static void end_replay(struct px_sess *s)
     settle(&s->wpx->w->pool, &s->c2s);
 }
 
-enum px_relay_res px_relay(struct px_sess *s, int *err)
+enum px_relay_res px_relay(struct px_sess *s, int *err, bool *more)
 {
     struct px_prt *rt = s->wpx->gen->rt;
     int cfd = s->cio.fd, sfd = s->sio.fd;
@@ -184,7 +225,8 @@ enum px_relay_res px_relay(struct px_sess *s, int *err)
     enum px_relay_res res = PX_R_OK;
     enum dir_res r;
 
-    r = dir_run(s, &s->s2c, sfd, cfd, &s->s_rd, &s->c_wr, &out, err);
+    r = dir_run(s, &s->s2c, sfd, cfd, &s->s_rd, &s->c_wr, s->s_hup, s->c2s.shut, true, &out, err,
+                more);
     if (r != DIR_OK) {
         res = r == DIR_SRC_ERR ? PX_R_SERVER_ERR : PX_R_CLIENT_ERR;
         goto out;
@@ -192,7 +234,8 @@ enum px_relay_res px_relay(struct px_sess *s, int *err)
     if (s->replay && (out || s->s2c.eof))
         end_replay(s);
     for (;;) {
-        r = dir_run(s, &s->c2s, cfd, sfd, &s->c_rd, &s->s_wr, &in, err);
+        r = dir_run(s, &s->c2s, cfd, sfd, &s->c_rd, &s->s_wr, s->c_hup, s->s2c.shut,
+                    s->state == PX_S_ESTABLISHED, &in, err, more);
         if (r != DIR_OK) {
             res = r == DIR_SRC_ERR ? PX_R_CLIENT_ERR : PX_R_SERVER_ERR;
             break;

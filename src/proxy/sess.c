@@ -30,7 +30,7 @@
 static void on_client(struct ev_loop *loop, struct ev_io *io, uint32_t events);
 static void on_server(struct ev_loop *loop, struct ev_io *io, uint32_t events);
 static void on_timer(struct ev_loop *loop, struct ev_timer *t);
-static void connect_next(struct px_sess *s, int first);
+static int connect_next(struct px_sess *s, int first);
 
 static inline struct px_gen *gen_of(const struct px_sess *s)
 {
@@ -137,6 +137,8 @@ static void sess_close(struct px_sess *s, enum px_pcounter why)
     struct px_worker *w = wpx->w;
     if (why != PX_C_COUNT)
         count(s, why);
+    if (s->queued)
+        px_worker_unqueue(w, s);
     server_close(s);
     ev_io_stop(w->loop, &s->cio);
     close(s->cio.fd);
@@ -191,14 +193,14 @@ static int connect_to(struct px_sess *s, int idx)
     int fd = socket(srv->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    px_sock_opts(fd, g);
+    px_sock_nodelay(fd, g);
     s->srv = (int16_t)idx;
     s->tried |= 1ULL << idx;
     s->attempts++;
     px_add(&srv->connects, 1);
     atomic_fetch_add_explicit(&srv->active, 1, memory_order_relaxed);
     s->sio.fd = fd;
-    s->s_rd = s->s_wr = false;
+    s->s_rd = s->s_wr = s->s_hup = false;
     if (connect(fd, (struct sockaddr *)&srv->sa, srv->salen) < 0 && errno != EINPROGRESS) {
         int e = errno;
         server_close(s);
@@ -231,8 +233,9 @@ static void give_up(struct px_sess *s, enum chk_result last)
 }
 
 /* Try servers until one connect is in progress. first: the index to try
- * first, or -1 to pick. */
-static void connect_next(struct px_sess *s, int first)
+ * first, or -1 to pick. Returns 0 (connecting), or -1: the session is
+ * closed. */
+static int connect_next(struct px_sess *s, int first)
 {
     struct px_gen *g = gen_of(s);
     enum chk_result last = CHK_R_INTERNAL_ERROR;
@@ -241,28 +244,28 @@ static void connect_next(struct px_sess *s, int first)
         if (idx < 0) {
             if (s->attempts > g->retries) {
                 give_up(s, last);
-                return;
+                return -1;
             }
             idx = pick(s->wpx, s->chash, s->tried);
             if (idx < 0) {
                 give_up(s, last);
-                return;
+                return -1;
             }
             count(s, PX_C_retries);
         }
         if (connect_to(s, idx) == 0)
-            return;
+            return 0;
         last = chk_result_from_errno(errno, true);
         if (s->srv != idx) { /* no socket at all: our problem, not the server's */
             log_rl(&s->wpx->rl_connect, now_ms(s->wpx->w), LOG_ERROR, "px", g->name,
                    "cannot open a socket to %s: %s", g->srv[idx].s->name, strerror(errno));
             sess_close(s, PX_C_drop_internal);
-            return;
+            return -1;
         }
         attempt_failed(s, last);
         if (!px_result_retryable(last)) {
             sess_close(s, PX_C_drop_internal);
-            return;
+            return -1;
         }
         idx = -1;
     }
@@ -277,7 +280,7 @@ static void connect_failed(struct px_sess *s, enum chk_result r)
         sess_close(s, PX_C_drop_internal);
         return;
     }
-    connect_next(s, -1);
+    (void)connect_next(s, -1);
 }
 
 static int so_error(int fd)
@@ -297,6 +300,8 @@ static void arm_idle(struct px_sess *s)
     uint64_t at = s->last_active + gen_of(s)->idle_ns;
     if (s->drain_at && s->drain_at < at)
         at = s->drain_at;
+    if (s->ka_at && s->ka_at < at)
+        at = s->ka_at;
     ev_timer_start_at(w->loop, &s->tmr, at, on_timer, s);
 }
 
@@ -316,45 +321,55 @@ static void server_error(struct px_sess *s, int err)
     s->c2s.off = 0;
     s->c2s.pending = s->c2s.end;
     s->c2s.shut = false;
-    connect_next(s, -1);
+    (void)connect_next(s, -1);
 }
 
+/* The server connection is up (EPOLLOUT, or a write went through): from
+ * connect deadline to idle deadline. */
+static void confirm(struct px_sess *s)
+{
+    struct px_gen *g = gen_of(s);
+    s->state = PX_S_ESTABLISHED;
+    px_add(&g->srv[s->srv].s->connected, 1);
+    s->last_active = ev_now(s->wpx->w->loop);
+    /* keepalive matters for connections that last; most last less than a
+     * second (a request, a health probe): they are spared 4 system calls */
+    s->ka_at = g->keepalive ? s->last_active + PX_KA_DELAY : 0;
+    arm_idle(s);
+}
+
+/* Relay what can be relayed. While still connecting (optimistically, see
+ * px_sess_accept), an error on the server side is a failed connect and a
+ * byte written to the server proves the connection. */
 static void run(struct px_sess *s)
 {
     int err = 0;
-    switch (px_relay(s, &err)) {
+    bool more = false;
+    bool connecting = s->state == PX_S_CONNECTING;
+    switch (px_relay(s, &err, &more)) {
     case PX_R_SERVER_ERR:
-        server_error(s, err);
+        if (connecting)
+            connect_failed(s, chk_result_from_errno(err, true));
+        else
+            server_error(s, err);
         return;
     case PX_R_CLIENT_ERR:
         sess_close(s, PX_C_closed_client_err);
         return;
     default:
+        if (connecting && s->c2s.off > 0)
+            confirm(s);
         if (px_sess_done(s))
             sess_close(s, PX_C_COUNT);
+        else if (more)
+            px_worker_requeue(s->wpx->w, s);
     }
 }
 
-static void established(struct px_sess *s, uint32_t events)
+void px_sess_resume(struct px_sess *s)
 {
-    struct px_worker *w = s->wpx->w;
-    struct px_gen *g = gen_of(s);
-    s->state = PX_S_ESTABLISHED;
-    s->s_wr = true;
-    s->s_rd = (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) != 0;
-    px_add(&g->srv[s->srv].s->connected, 1);
-    s->last_active = ev_now(w->loop);
-    if (!s->replay && g->retries > 0) {
-        /* keep the client's first bytes until the server answers */
-        s->c2s.buf = px_pool_buf_get(&w->pool);
-        if (s->c2s.buf) {
-            s->c2s.off = s->c2s.end = 0;
-            s->c2s.retain = true;
-            s->replay = true;
-        }
-    }
-    arm_idle(s);
-    run(s);
+    if (s->state == PX_S_ESTABLISHED)
+        run(s);
 }
 
 /* ---- events ---- */
@@ -370,14 +385,21 @@ static void on_server(struct ev_loop *loop, struct ev_io *io, uint32_t events)
                 return;
             }
         }
-        if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
-            established(s, events);
+        if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+            return;
+        s->s_wr = true;
+        s->s_rd = (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) != 0;
+        s->s_hup = (events & (EPOLLRDHUP | EPOLLHUP)) != 0;
+        confirm(s);
+        run(s);
         return;
     }
     if (events & EPOLLERR) {
         server_error(s, so_error(io->fd));
         return;
     }
+    if (events & (EPOLLRDHUP | EPOLLHUP))
+        s->s_hup = true;
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
         s->s_rd = true;
     if (events & EPOLLOUT)
@@ -392,6 +414,8 @@ static void on_client(struct ev_loop *loop, struct ev_io *io, uint32_t events)
         sess_close(s, PX_C_closed_client_err);
         return;
     }
+    if (events & (EPOLLRDHUP | EPOLLHUP))
+        s->c_hup = true;
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
         s->c_rd = true;
     if (events & EPOLLOUT)
@@ -408,8 +432,12 @@ static void on_timer(struct ev_loop *loop, struct ev_timer *t)
         connect_failed(s, CHK_R_CONNECT_TIMEOUT);
         return;
     }
-    switch (px_timeout_check(ev_now(loop), s->last_active, gen_of(s)->idle_ns, s->drain_at,
-                             &next)) {
+    if (s->ka_at && ev_now(loop) >= s->ka_at) {
+        px_sock_keepalive(s->sio.fd);
+        s->ka_at = 0;
+    }
+    switch (
+        px_timeout_check(ev_now(loop), s->last_active, gen_of(s)->idle_ns, s->drain_at, &next)) {
     case PX_TMO_IDLE:
         log_debug("px", gen_of(s)->name, "closing a connection to %s: idle for %llu ms",
                   gen_of(s)->srv[s->srv].s->name,
@@ -420,7 +448,7 @@ static void on_timer(struct ev_loop *loop, struct ev_timer *t)
         sess_close(s, PX_C_closed_drain);
         break;
     default:
-        ev_timer_start_at(loop, t, next, on_timer, s);
+        ev_timer_start_at(loop, t, s->ka_at && s->ka_at < next ? s->ka_at : next, on_timer, s);
     }
 }
 
@@ -435,8 +463,8 @@ static void drop_new(struct px_wpx *wpx, int fd, const struct sockaddr_storage *
     px_add(&g->rt->c[why], 1);
     if (why == PX_C_drop_maxconn) {
         log_rl(&wpx->rl_maxconn, now_ms(wpx->w), LOG_WARN, "px", g->name,
-               "maxconn %u reached (%u open): closing the new connection from %s",
-               g->maxconn, open, who);
+               "maxconn %u reached (%u open): closing the new connection from %s", g->maxconn, open,
+               who);
     } else if (why == PX_C_drop_no_server) {
         servers_why(g, why_txt, sizeof(why_txt));
         log_rl(&wpx->rl_noserver, now_ms(wpx->w), LOG_WARN, "px", g->name,
@@ -449,9 +477,8 @@ void px_sess_accept(struct px_wpx *wpx, int fd, const struct sockaddr_storage *p
 {
     struct px_worker *w = wpx->w;
     struct px_gen *g = wpx->gen;
-    uint64_t chash = g->algo == PX_BALANCE_SOURCE
-                         ? px_balance_client_hash((const struct sockaddr *)peer)
-                         : 0;
+    uint64_t chash =
+        g->algo == PX_BALANCE_SOURCE ? px_balance_client_hash((const struct sockaddr *)peer) : 0;
     unsigned open = atomic_fetch_add_explicit(&g->rt->conns, 1, memory_order_relaxed) + 1;
     px_add(&g->rt->c[PX_C_accepted], 1);
     if (open > g->maxconn) {
@@ -482,7 +509,21 @@ void px_sess_accept(struct px_wpx *wpx, int fd, const struct sockaddr_storage *p
         sess_close(s, PX_C_drop_internal);
         return;
     }
-    connect_next(s, idx);
+    if (connect_next(s, idx) < 0)
+        return;
+    if (g->retries > 0) {
+        /* Keep the client's first bytes until the server answers (the
+         * buffer is taken when the first byte comes: a silent connection
+         * costs nothing). With them kept, relay optimistically now: the
+         * request is usually there already, and on a near server (same
+         * host, same link) the connect has often completed inside
+         * connect(2); if not, the write just says EAGAIN and EPOLLOUT
+         * follows. This saves a loop iteration per connection. */
+        s->c2s.retain = true;
+        s->replay = true;
+        s->c_rd = s->s_wr = true;
+        run(s);
+    }
 }
 
 void px_sess_drain(struct px_worker *w, const struct px_srv *srv, uint64_t drain_ns)

@@ -49,23 +49,21 @@ static void set_int(int fd, int level, int opt, int v)
     (void)setsockopt(fd, level, opt, &v, sizeof(v));
 }
 
-/* Keepalive and nodelay as configured. On a listener they are inherited by
- * every accepted socket (Linux copies them), which saves system calls per
- * connection. */
-void px_sock_opts(int fd, const struct px_gen *g)
+void px_sock_nodelay(int fd, const struct px_gen *g)
 {
     if (g->nodelay)
         set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1);
-    if (g->keepalive) {
-        set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 1);
-        set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, PX_KEEPIDLE_S);
-        set_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, PX_KEEPINTVL_S);
-        set_int(fd, IPPROTO_TCP, TCP_KEEPCNT, PX_KEEPCNT);
-    }
 }
 
-static int listen_fail(int fd, char *err, size_t errlen, const char *what,
-                       const struct px_bind *b)
+void px_sock_keepalive(int fd)
+{
+    set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 1);
+    set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, PX_KEEPIDLE_S);
+    set_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, PX_KEEPINTVL_S);
+    set_int(fd, IPPROTO_TCP, TCP_KEEPCNT, PX_KEEPCNT);
+}
+
+static int listen_fail(int fd, char *err, size_t errlen, const char *what, const struct px_bind *b)
 {
     snprintf(err, errlen, "%s %s: %s", what, b->str, strerror(errno));
     if (fd >= 0)
@@ -87,7 +85,11 @@ int px_listen(const struct px_bind *b, const struct px_gen *g, char *err, size_t
         set_int(fd, IPPROTO_IPV6, IPV6_FREEBIND, 1);
         set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, b->any ? 0 : 1);
     }
-    px_sock_opts(fd, g);
+    /* on a listener, nodelay and keepalive are inherited by every accepted
+     * socket (Linux copies them): no system call per connection */
+    px_sock_nodelay(fd, g);
+    if (g->keepalive)
+        px_sock_keepalive(fd);
     if (bind(fd, (const struct sockaddr *)&b->sa, b->salen) < 0)
         return listen_fail(fd, err, errlen, "bind", b);
     if (listen(fd, (int)(g->backlog ? g->backlog : 1024)) < 0)

@@ -8,9 +8,8 @@
 #include "proxy/manager.h"
 
 /* Connect failures worth showing, in this order. */
-static const enum chk_result fail_kinds[] = {CHK_R_REFUSED, CHK_R_UNREACHABLE,
-                                             CHK_R_CONNECT_TIMEOUT, CHK_R_RESET,
-                                             CHK_R_INTERNAL_ERROR};
+static const enum chk_result fail_kinds[] = {
+    CHK_R_REFUSED, CHK_R_UNREACHABLE, CHK_R_CONNECT_TIMEOUT, CHK_R_RESET, CHK_R_INTERNAL_ERROR};
 #define NFAIL (sizeof(fail_kinds) / sizeof(fail_kinds[0]))
 
 #define PX_C_NAME_(n, s) [PX_C_##n] = s,
@@ -38,12 +37,14 @@ static void json_check(struct sbuf *o, const struct px_srv *s)
     st = chk_target_state(s->chk);
     sbuf_printf(o, ",\"checked\":true,\"last_result\":\"%s\",\"last_passive\":%s",
                 chk_result_str(st->last), st->last_passive ? "true" : "false");
-    sbuf_printf(o, ",\"last_check\":{\"result\":\"%s\",\"status\":%d,\"latency_ms\":%.3f,"
-                   "\"detail\":",
+    sbuf_printf(o,
+                ",\"last_check\":{\"result\":\"%s\",\"status\":%d,\"latency_ms\":%.3f,"
+                "\"detail\":",
                 chk_result_str(ci.last), ci.last_status, ci.last_latency_us / 1000.0);
     sbuf_json_str(o, ci.detail);
-    sbuf_printf(o, "},\"checks\":%llu,\"check_failures\":%llu,\"passive_failures\":%llu,"
-                   "\"consecutive_failures\":%u,\"consecutive_passes\":%u",
+    sbuf_printf(o,
+                "},\"checks\":%llu,\"check_failures\":%llu,\"passive_failures\":%llu,"
+                "\"consecutive_failures\":%u,\"consecutive_passes\":%u",
                 (unsigned long long)ci.checks, (unsigned long long)ci.failures,
                 (unsigned long long)ci.passive_failures, st->fails, st->passes);
     if (ci.changed_ns)
@@ -149,13 +150,14 @@ void px_status_text(struct px *px, struct sbuf *o)
             sbuf_printf(o, " %s", g->binds[b].str);
         sbuf_printf(o, ", %s, %s, %u workers, %s, %u connections (max %u)\n",
                     px_balance_algo_str(g->algo), g->splice ? "splice" : "copy", g->nworkers,
-                    px_prt_health(rt) ? "healthy" : "NO SERVER AVAILABLE",
-                    atomic_load(&rt->conns), g->maxconn);
+                    px_prt_health(rt) ? "healthy" : "NO SERVER AVAILABLE", atomic_load(&rt->conns),
+                    g->maxconn);
         for (size_t k = 0; k < g->nsrv; k++)
             text_server(o, &g->srv[k]);
-        sbuf_printf(o, "  accepted %llu; dropped: maxconn %llu, no server %llu, connect failed "
-                       "%llu, internal %llu; accept errors %llu; retries %llu; closed: idle %llu, "
-                       "drain %llu\n",
+        sbuf_printf(o,
+                    "  accepted %llu; dropped: maxconn %llu, no server %llu, connect failed "
+                    "%llu, internal %llu; accept errors %llu; retries %llu; closed: idle %llu, "
+                    "drain %llu\n",
                     (unsigned long long)px_get(&rt->c[PX_C_accepted]),
                     (unsigned long long)px_get(&rt->c[PX_C_drop_maxconn]),
                     (unsigned long long)px_get(&rt->c[PX_C_drop_no_server]),

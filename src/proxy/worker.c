@@ -255,6 +255,57 @@ static void on_mq(struct ev_loop *loop, struct ev_io *io, uint32_t events)
     }
 }
 
+/* ---- turns: a connection that moved PX_RUN_BUDGET bytes one way waits
+ * until the events of the others are handled (a zero-delay timer runs after
+ * the current epoll batch) ---- */
+
+static void on_ready(struct ev_loop *loop, struct ev_timer *t)
+{
+    struct px_worker *w = t->arg;
+    struct px_sess *s = w->ready;
+    w->ready = w->ready_tail = NULL;
+    while (s) {
+        struct px_sess *n = s->rnext;
+        s->queued = false;
+        s->rnext = NULL;
+        px_sess_resume(s); /* may queue itself again, on the new list */
+        s = n;
+    }
+}
+
+void px_worker_requeue(struct px_worker *w, struct px_sess *s)
+{
+    if (s->queued)
+        return;
+    s->queued = true;
+    s->rnext = NULL;
+    if (w->ready_tail)
+        w->ready_tail->rnext = s;
+    else
+        w->ready = s;
+    w->ready_tail = s;
+    if (!ev_timer_active(&w->ready_tmr))
+        ev_timer_start(w->loop, &w->ready_tmr, 0, on_ready, w);
+}
+
+void px_worker_unqueue(struct px_worker *w, struct px_sess *s)
+{
+    struct px_sess *prev = NULL;
+    for (struct px_sess *p = w->ready; p; prev = p, p = p->rnext) {
+        if (p != s)
+            continue;
+        if (prev)
+            prev->rnext = p->rnext;
+        else
+            w->ready = p->rnext;
+        if (w->ready_tail == p)
+            w->ready_tail = prev;
+        break;
+    }
+    s->queued = false;
+    s->rnext = NULL;
+}
+
 /* ---- the thread ---- */
 
 static void *worker_main(void *arg)

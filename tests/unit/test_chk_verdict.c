@@ -36,8 +36,7 @@ static const struct vcase cases[] = {
     /* ... but 101 is final */
     {"HTTP/1.1 101 Switching Protocols\r\n\r\n", false, false, 200, 1, CHK_R_BAD_STATUS, 101,
      "HTTP 101, expected 200"},
-    {"HTTP/1.1 101 Switching Protocols\r\n\r\n", false, false, 101, 1, CHK_R_OK, 101,
-     "HTTP 101"},
+    {"HTTP/1.1 101 Switching Protocols\r\n\r\n", false, false, 101, 1, CHK_R_OK, 101, "HTTP 101"},
     /* incomplete: wait, unless closed or full */
     {"HTTP/1.1 200 OK\r\nServer: x\r\n", false, false, 200, 0, CHK_R_OK, 0, ""},
     {"HTTP/1.1 200 OK\r\nServer: x\r\n", true, false, 200, 1, CHK_R_CLOSED_EARLY, 0,

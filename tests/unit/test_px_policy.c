@@ -33,10 +33,9 @@ static void workers(void **state)
 static void retry_and_passive(void **state)
 {
     for (int r = 0; r < CHK_R_COUNT; r++) {
-        bool retry = r == CHK_R_REFUSED || r == CHK_R_UNREACHABLE ||
-                     r == CHK_R_CONNECT_TIMEOUT || r == CHK_R_RESET;
-        bool passive = r == CHK_R_REFUSED || r == CHK_R_UNREACHABLE ||
-                       r == CHK_R_CONNECT_TIMEOUT;
+        bool retry = r == CHK_R_REFUSED || r == CHK_R_UNREACHABLE || r == CHK_R_CONNECT_TIMEOUT ||
+                     r == CHK_R_RESET;
+        bool passive = r == CHK_R_REFUSED || r == CHK_R_UNREACHABLE || r == CHK_R_CONNECT_TIMEOUT;
         if (px_result_retryable(r) != retry || px_result_passive(r) != passive)
             fail_msg("%s: retry %d passive %d", chk_result_str(r), px_result_retryable(r),
                      px_result_passive(r));
@@ -118,9 +117,9 @@ static void health(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(maxconn_budget),  cmocka_unit_test(workers),
+        cmocka_unit_test(maxconn_budget),    cmocka_unit_test(workers),
         cmocka_unit_test(retry_and_passive), cmocka_unit_test(timeouts),
-        cmocka_unit_test(drain_spread),    cmocka_unit_test(health),
+        cmocka_unit_test(drain_spread),      cmocka_unit_test(health),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,538 @@
+"""The L4 proxy in the lab, from the outside.
+
+haplane runs on node1 twice, once per relay mode (`relay splice` on ports
+1xxxx, `relay copy` on 2xxxx), with the same proxies: `api` to the three
+API-server stand-ins (HTTPS /readyz checks with the lab CA), `short` (idle
+timeout 1 s), `echo`/`hash`/`greet` to plain-TCP backends on the masters
+(tests/integration/proxy_backend.py; `hash` reaches them over IPv6), `tiny` (maxconn 5), `vip` (bound to the
+VIP, which node1 does not hold: IP_FREEBIND) and `badca` (checks that must
+fail certificate verification). Clients run on node2
+(tests/integration/proxy_client.py). Every data-path test runs in both modes.
+"""
+
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+import hlab
+from hlab import MASTERS, ipv4, ipv6, wait_for
+
+LAB_OPTIONS = {"etcd": False}  # /readyz then follows notready()/ready() only
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLIENT = os.path.join(HERE, "proxy_client.py")
+BACKEND = os.path.join(HERE, "proxy_backend.py")
+PYTHON = "/usr/bin/python3"
+PROXY_HOST = "node1"
+CLIENT_HOST = "node2"
+NODE1 = ipv4(PROXY_HOST)
+MODES = ("splice", "copy")
+OFFSET = {"splice": 0, "copy": 10000}
+BASE = {"api": 16443, "short": 16444, "echo": 17000, "hash": 17001, "greet": 17002,
+        "tiny": 17003, "vip": 17004, "badca": 17005}
+INTERVAL, TIMEOUT, FALL, RISE, DRAIN = 0.5, 0.4, 3, 2, 2.0
+
+CONFIG = """\
+proxy api {{
+    bind *:{api}
+    balance roundrobin
+    relay {mode}
+    timeout connect 500ms
+    timeout drain 2s
+    retries 3
+    check https GET /readyz expect 200 interval 500ms timeout 400ms fall 3 rise 2 ca {ca}
+{servers_6443}}}
+proxy short {{
+    bind *:{short}
+    relay {mode}
+    timeout idle 1s
+    check none
+{servers_6443}}}
+proxy echo {{
+    bind *:{echo}
+    relay {mode}
+    check tcp interval 1s
+{servers_7000}}}
+proxy hash {{
+    bind *:{hash}
+    relay {mode}
+    check none
+{servers_7001}}}
+proxy greet {{
+    bind *:{greet}
+    relay {mode}
+    check none
+{servers_7002}}}
+proxy tiny {{
+    bind *:{tiny}
+    relay {mode}
+    maxconn 5
+    check none
+{servers_7000}}}
+proxy vip {{
+    bind {vip_addr}:{vip}
+    relay {mode}
+    check none
+{servers_7000}}}
+proxy badca {{
+    bind *:{badca}
+    relay {mode}
+    check https GET /readyz interval 5s timeout 500ms ca {badca_file}
+{servers_6443}}}
+"""
+
+
+def servers(port, family=4):
+    addr = (lambda m: ipv4(m)) if family == 4 else (lambda m: "[%s]" % ipv6(m))
+    return "".join("    server %s %s:%d\n" % (m, addr(m), port) for m in MASTERS)
+
+
+def port(mode, name):
+    return BASE[name] + OFFSET[mode]
+
+
+class Haplane:
+    """One haplane instance on node1 and what the tests need of it."""
+
+    def __init__(self, lab, binary, mode, ca, badca):
+        self.lab, self.binary, self.mode = lab, binary, mode
+        self.dir = lab.host_dir(PROXY_HOST)
+        self.conf = os.path.join(self.dir, "proxy-%s.conf" % mode)
+        self.control = os.path.join(self.dir, "proxy-%s.sock" % mode)
+        self.name = "haplane-" + mode
+        self.params = dict(mode=mode, ca=ca, badca_file=badca, vip_addr=hlab.VIP,
+                           servers_6443=servers(6443), servers_7000=servers(7000),
+                           servers_7001=servers(7001, family=6), servers_7002=servers(7002),
+                           **{k: port(mode, k) for k in BASE})
+        self.write_config()
+
+    def write_config(self, text=None):
+        with open(self.conf, "w") as f:
+            f.write(text if text is not None else CONFIG.format(**self.params))
+
+    def start(self):
+        self.lab.popen(PROXY_HOST, self.name, [self.binary, "run", "-f", self.conf, "--control",
+                                               self.control, "--log-level", "info"])
+
+    def status(self):
+        cp = subprocess.run([self.binary, "status", "--json", "--control", self.control],
+                            capture_output=True, text=True, timeout=10)
+        assert cp.returncode == 0, cp.stderr + self.log()[-3000:]
+        return json.loads(cp.stdout)
+
+    def proxies(self):
+        return self.status()["proxies"]
+
+    def servers(self, proxy):
+        return {s["name"]: s for s in self.proxies()[proxy]["servers"]}
+
+    def counters(self, proxy):
+        return self.proxies()[proxy]["counters"]
+
+    def log(self):
+        return self.lab.read_log(PROXY_HOST, self.name)
+
+    def ctl(self, cmd):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(self.control)
+        s.sendall(cmd.encode() + b"\n")
+        out = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            out += d
+        s.close()
+        return out.decode()
+
+    def wait_health(self, proxy, want, servers=MASTERS, timeout=10):
+        """Wait until each of servers has health `want`; returns the time it did."""
+        wait_for(lambda: all(self.servers(proxy)[m]["health"] == want for m in servers),
+                 timeout, 0.05, "%s %s: %s %s" % (self.mode, proxy, servers, want))
+        return time.time()
+
+
+def client_argv(lab, host, *args):
+    return ["ip", "netns", "exec", lab.ns(host), PYTHON, CLIENT] + [str(a) for a in args]
+
+
+def client(lab, *args, host=CLIENT_HOST, timeout=120):
+    """Run a proxy_client command in host; its last JSON line."""
+    cp = subprocess.run(client_argv(lab, host, *args), capture_output=True, text=True,
+                        timeout=timeout)
+    assert cp.returncode == 0, "client %s failed:\n%s%s" % (args, cp.stdout, cp.stderr)
+    return json.loads(cp.stdout.strip().splitlines()[-1])
+
+
+class Background:
+    """A proxy_client command running while the test does something else."""
+
+    def __init__(self, lab, *args, host=CLIENT_HOST):
+        self.p = subprocess.Popen(client_argv(lab, host, *args), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+
+    def line(self):
+        return self.p.stdout.readline()
+
+    def result(self, timeout=60):
+        out, err = self.p.communicate(timeout=timeout)
+        assert self.p.returncode == 0, "client failed:\n%s%s" % (out, err)
+        return json.loads(out.strip().splitlines()[-1])
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait()
+
+
+@pytest.fixture(scope="module")
+def haplanes(lab, haplane_bin, tmp_path_factory):
+    """Backends on the masters and both haplane instances, healthy."""
+    results = str(tmp_path_factory.mktemp("greet"))
+    for m in MASTERS:
+        lab.popen(m, "pxbackend", [PYTHON, BACKEND, "--results", results])
+    badca = str(tmp_path_factory.mktemp("badca") / "ca.crt")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", badca + ".key", "-out",
+                    badca, "-subj", "/CN=not-the-lab-ca", "-days", "1"],
+                   check=True, capture_output=True)
+    hs = {m: Haplane(lab, haplane_bin, m, lab.ca, badca) for m in MODES}
+    for h in hs.values():
+        h.start()
+    for h in hs.values():
+        wait_for(lambda h=h: os.path.exists(h.control), 10, 0.05, "%s control socket" % h.mode)
+        h.wait_health("api", "up")
+        h.wait_health("echo", "up")
+    hs["results"] = results
+    yield hs
+    for m in MODES:
+        if hs[m].lab.is_running(PROXY_HOST, hs[m].name):
+            hs[m].lab.stop(PROXY_HOST, hs[m].name)
+
+
+def all_up(h):
+    for m in MASTERS:
+        h.lab.ready(m)
+    h.wait_health("api", "up")
+
+
+# ---- data path -------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", MODES)
+def test_bytes_intact_both_ways(lab, haplanes, mode):
+    """Random payloads of 0-64 MiB go up and come back checksummed, through
+    the echo (both directions at once) and hash (up, FIN, then down) backends."""
+    h = haplanes[mode]
+    seed = random.randrange(1 << 30)
+    rnd = random.Random(seed)
+    sizes = [0, 1, 4095, 65537, (1 << 20) + 13, 64 << 20] + [rnd.randint(0, 64 << 20)
+                                                            for _ in range(2)]
+    before = h.counters("echo")
+    r = client(lab, "transfer", NODE1, port(mode, "echo"), port(mode, "hash"),
+               ",".join(map(str, sizes)))
+    for x in r["results"]:
+        assert x["echo_ok"] and x["up_ok"] and x["down_ok"] and x["eof_ok"], (seed, x)
+    after = h.counters("echo")
+    assert after["bytes_client_to_server"] - before["bytes_client_to_server"] == sum(sizes)
+    assert after["bytes_server_to_client"] - before["bytes_server_to_client"] == sum(sizes)
+    assert after["closed_client_error"] == before["closed_client_error"]
+    assert after["closed_server_error"] == before["closed_server_error"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_half_close_server_first(lab, haplanes, mode):
+    """The server sends its greeting and its FIN first; the client still
+    sends 3 MiB afterwards and the server gets every byte."""
+    h = haplanes[mode]
+    ident = "g%s%d" % (mode, random.randrange(1 << 30))
+    r = client(lab, "greet", NODE1, port(mode, "greet"), ident, 100003, 3 << 20)
+    assert r["greeting_ok"] and r["greeting_len"] == 100003, r
+    assert r["error"] is None, r
+    path = os.path.join(haplanes["results"], ident)
+    wait_for(lambda: os.path.exists(path), 10, 0.02, "the greet server's result")
+    with open(path) as f:
+        assert f.read().split() == [r["sent"][0], str(r["sent"][1])]
+    wait_for(lambda: h.proxies()["greet"]["connections"] == 0, 5, 0.05, "connection closed")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_2000_concurrent_connections(lab, haplanes, mode):
+    h = haplanes[mode]
+    bg = Background(lab, "concurrent", NODE1, port(mode, "echo"), 2000, 2)
+    try:
+        held = json.loads(bg.line())
+        assert held["held"] == 2000, held
+        px = h.proxies()["echo"]
+        assert px["connections"] == 2000
+        assert sum(s["active"] for s in px["servers"]) == 2000
+        # roundrobin over two workers: every server carries a fair share
+        assert all(s["active"] > 400 for s in px["servers"]), px["servers"]
+        r = bg.result()
+    finally:
+        bg.kill()
+    assert r == {"opened": 2000, "first_ok": 2000, "second_ok": 2000, "errors": [],
+                 "nerrors": 0}
+    wait_for(lambda: h.proxies()["echo"]["connections"] == 0, 10, 0.1, "connections closed")
+
+
+def keepalive_sockets(lab, local_port):
+    """`ss` lines in node1 for established sockets of the proxy on local_port
+    (client side) and to :6443 (server side), with their timer info. Only
+    sockets seen in two samples 0.3 s apart: health checks come and go."""
+    def sample():
+        out = lab.run(PROXY_HOST, ["ss", "-tnoH", "state", "established"]).stdout
+        return {" ".join(ln.split()[2:4]): ln for ln in out.splitlines()}
+    first = sample()
+    time.sleep(0.3)
+    both = [ln for k, ln in sample().items() if k in first]
+    client_side = [ln for ln in both if re.search(r":%d\s" % local_port, ln)]
+    server_side = [ln for ln in both if re.search(r":6443\s", ln)
+                   and not re.search(r":%d\s" % local_port, ln)]
+    return client_side, server_side
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_idle_timeout_and_long_watch(lab, haplanes, mode):
+    """`short` has idle 1 s: a watch with a line every 0.3 s outlives it many
+    times over, a watch silent for 2 s is cut 1 s after its last line. The
+    same silent watch through `api` (default idle 1 h) is not cut, and both
+    of its sockets carry TCP keepalive (the server side from 1 s of age)."""
+    h = haplanes[mode]
+    ca = lab.ca
+    api_watch = Background(lab, "watch", NODE1, port(mode, "api"), ca,
+                           "/watch?interval=2&count=3")
+    try:
+        time.sleep(1.2)  # server sockets get keepalive at 1 s of age
+        client_side, server_side = keepalive_sockets(lab, port(mode, "api"))
+        assert client_side and all("keepalive" in ln for ln in client_side), client_side
+        assert server_side and all("keepalive" in ln for ln in server_side), server_side
+        before = h.counters("short")["closed_idle_timeout"]
+        r = client(lab, "watch", NODE1, port(mode, "short"), ca, "/watch?interval=0.3&count=10")
+        assert r["complete"] and len(r["lines"]) == 10, r
+        r = client(lab, "watch", NODE1, port(mode, "short"), ca, "/watch?interval=2&count=3")
+        assert not r["complete"] and len(r["lines"]) == 1, r
+        cut = r["end"] - r["lines"][0]
+        assert 0.95 <= cut <= 1.6, "cut %.3f s after the last line" % cut
+        assert h.counters("short")["closed_idle_timeout"] == before + 1
+        r = api_watch.result()
+        assert r["complete"] and len(r["lines"]) == 3, r
+    finally:
+        api_watch.kill()
+
+
+# ---- failures ---------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", MODES)
+def test_kill_standin_no_failed_connection(lab, haplanes, mode):
+    """50 new TLS connections/s (handshake + GET /version each); master2's
+    stand-in is SIGKILLed 1.5 s in. Every connection opened after the kill
+    succeeds: the first ones routed to master2 are refused and retried
+    transparently, and passive failures take master2 down before the next
+    active check would. Connections already in flight to master2 at the
+    instant of the kill die with it (no L4 proxy can move a TLS session
+    between servers): they are the only ones excused, and they are shown."""
+    h = haplanes[mode]
+    all_up(h)
+    before = h.proxies()["api"]
+    pid = lab.pid("master2", "apiserver")
+    try:
+        r = client(lab, "rate", NODE1, port(mode, "api"), lab.ca, 50, 5, pid, 1.5)
+        kill = r["kill_time"]
+        res = r["results"]
+        after = h.proxies()["api"]
+    finally:
+        if not lab.is_running("master2", "apiserver"):
+            lab.start("master2", "apiserver")
+    assert kill and len(res) == 250
+    inflight = [x for x in res if x["start"] < kill < x["end"]]
+    failed = [x for x in res if not x["ok"] and x not in inflight]
+    print("%s: %d connections, %d in flight at the kill (%d of them failed)"
+          % (mode, len(res), len(inflight), sum(not x["ok"] for x in inflight)))
+    assert not failed, "failed connections (in flight at the kill: %s): %s" % (inflight, failed)
+    new = [x for x in res if x["start"] >= kill]
+    assert len(new) >= 150
+    late = [x for x in new if x["start"] > kill + 0.1]
+    assert all(x["host"] in ("master1", "master3") for x in late)
+    srv = {s["name"]: s for s in after["servers"]}
+    refused = srv["master2"]["connect_failures"]["refused"] - \
+        {s["name"]: s for s in before["servers"]}["master2"]["connect_failures"]["refused"]
+    assert refused >= 1, "no connection went to the dead server: the retry was not tested"
+    assert after["counters"]["retries"] > before["counters"]["retries"]
+    assert after["counters"]["dropped_connect_failed"] == before["counters"]["dropped_connect_failed"]
+    assert srv["master2"]["health"] == "down"
+    h.wait_health("api", "up", timeout=15)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_notready_down_drained_and_back(lab, haplanes, mode):
+    """master3's /readyz turns 503: marked down within interval x fall (+ the
+    check timeout), its established connections are closed spread over the
+    drain timeout while the others stay, no new connection goes to it; back
+    up within interval x rise after it is ready again."""
+    h = haplanes[mode]
+    all_up(h)
+    bg = Background(lab, "idle", NODE1, port(mode, "api"), lab.ca, 24, 7)
+    try:
+        assert bg.line().strip() == "OPEN"
+        t0 = time.time()
+        lab.notready("master3")
+        t_down = h.wait_health("api", "down", ["master3"], timeout=10)
+        elapsed = t_down - t0
+        assert (FALL - 1) * INTERVAL - 0.1 <= elapsed <= FALL * INTERVAL + TIMEOUT + 0.3, elapsed
+        srv = h.servers("api")["master3"]
+        assert srv["last_result"] == "bad-status" and not srv["healthy"]
+        assert srv["last_check"]["detail"] == "HTTP 503, expected 200"
+        assert ('obj="api/master3" msg="going-down -> down: %d consecutive failures: '
+                'bad-status (HTTP 503, expected 200)"' % FALL) in h.log()
+        r = client(lab, "rate", NODE1, port(mode, "api"), lab.ca, 20, 0.6)
+        assert all(x["ok"] and x["host"] != "master3" for x in r["results"]), r
+        conns = bg.result()["conns"]
+    finally:
+        bg.kill()
+        lab.ready("master3")
+    on3 = [c for c in conns if c["host"] == "master3"]
+    others = [c for c in conns if c["host"] != "master3"]
+    # per-worker round robin over 2 workers: 8 each, give or take 2
+    assert 6 <= len(on3) <= 10 and len(others) == 24 - len(on3)
+    assert all(c["closed"] is None for c in others), others
+    closes = sorted(c["closed"] - t_down for c in on3)
+    assert closes[0] >= -0.2 and closes[-1] <= DRAIN + 0.3, closes
+    assert closes[-1] - closes[0] >= 0.2, "not spread: %s" % closes
+    t1 = time.time()
+    t_up = h.wait_health("api", "up", ["master3"], timeout=10)
+    assert (RISE - 1) * INTERVAL - 0.1 <= t_up - t1 <= RISE * INTERVAL + TIMEOUT + 0.3
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_all_servers_down_immediate_close(lab, haplanes, mode):
+    h = haplanes[mode]
+    all_up(h)
+    before = h.counters("api")
+    try:
+        for m in MASTERS:
+            lab.notready(m)
+        h.wait_health("api", "down", timeout=10)
+        assert h.proxies()["api"]["healthy"] is False
+        r = client(lab, "probe", NODE1, port(mode, "api"))
+        assert r["connected"] and r["after"] < 0.5, r
+        assert r["end"] == "eof" or r["end"].startswith("error: [Errno 104]"), r
+        assert h.counters("api")["dropped_no_server"] == before["dropped_no_server"] + 1
+        log = h.log()
+        assert "no server available: new connections are closed at once" in log
+        assert re.search(r"no server available, closing the connection from "
+                         r"198\.18\.0\.22:\d+ at once: master1 down \(bad-status\), "
+                         r"master2 down \(bad-status\), master3 down \(bad-status\)", log), log
+    finally:
+        all_up(h)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_maxconn(lab, haplanes, mode):
+    h = haplanes[mode]
+    before = h.counters("tiny")["dropped_maxconn"]
+    r = client(lab, "concurrent", NODE1, port(mode, "tiny"), 7, 0.2)
+    assert r["opened"] == 7 and r["first_ok"] == 5, r
+    assert h.counters("tiny")["dropped_maxconn"] == before + 2
+    assert re.search(r"maxconn 5 reached \(5 open\): closing the new connection from "
+                     r"198\.18\.0\.22:\d+", h.log())
+
+
+# ---- once ------------------------------------------------------------------
+
+def test_freebind_ipv6_checks_and_status(lab, haplanes):
+    """The VIP is not on node1 and yet `vip` listens (IP_FREEBIND); IPv6
+    clients and servers work; checks with the wrong CA fail as
+    tls-verify-failed; status text shows it all."""
+    h = haplanes["splice"]
+    px = h.proxies()
+    assert px["vip"]["binds"] == ["%s:%d" % (hlab.VIP, port("splice", "vip"))]
+    assert hlab.VIP not in lab.addresses(PROXY_HOST, 4)
+    h.wait_health("badca", "down")
+    for s in h.servers("badca").values():
+        assert s["last_result"] == "tls-verify-failed", s
+        assert "certificate" in s["last_check"]["detail"], s
+    assert px["api"]["workers"] == 2 and px["api"]["relay"] == "splice"
+    # the dual-stack listener takes IPv6 clients too; `hash` talks IPv6 to its servers
+    assert h.servers("hash")["master1"]["address"] == "[fd18::11]:7001"
+    r = client(lab, "transfer", ipv6(PROXY_HOST), port("splice", "echo"), port("splice", "hash"),
+               "1000,300007")
+    assert all(x["echo_ok"] and x["up_ok"] and x["down_ok"] for x in r["results"]), r
+    assert haplanes["copy"].proxies()["api"]["relay"] == "copy"
+    text = subprocess.run([h.binary, "status", "--control", h.control], capture_output=True,
+                          text=True, check=True).stdout
+    assert re.search(r"proxy api: \*:16443, roundrobin, splice, 2 workers, healthy", text), text
+    assert re.search(r"master1 +198\.18\.0\.11:6443 +up", text), text
+
+
+def test_drain_command(lab, haplanes):
+    h = haplanes["copy"]
+    all_up(h)
+    assert h.ctl("drain api master1").startswith("ok: api/master1 draining")
+    try:
+        assert h.servers("api")["master1"]["draining"] is True
+        r = client(lab, "rate", NODE1, port("copy", "api"), lab.ca, 20, 0.6)
+        assert all(x["ok"] and x["host"] != "master1" for x in r["results"]), r
+    finally:
+        assert h.ctl("undrain api master1").startswith("ok: api/master1 in service")
+    assert h.ctl("drain api nosuch").startswith("error: proxy 'api' has no server 'nosuch'")
+    r = client(lab, "rate", NODE1, port("copy", "api"), lab.ca, 20, 0.6)
+    assert {x["host"] for x in r["results"]} == set(MASTERS)
+
+
+def test_reload_keeps_connections_and_rebinds(lab, haplanes):
+    """SIGHUP with `short` moved to another port: a watch through `api`
+    (unchanged) goes on, the old `short` port refuses, the new one serves;
+    then the original file again."""
+    h = haplanes["splice"]
+    all_up(h)
+    watch = Background(lab, "watch", NODE1, port("splice", "api"), lab.ca,
+                       "/watch?interval=0.5&count=8")
+    new_short = port("splice", "short") + 100
+    try:
+        time.sleep(0.3)
+        text = CONFIG.format(**h.params).replace(
+            "bind *:%d\n" % port("splice", "short"), "bind *:%d\n" % new_short)
+        h.write_config(text)
+        gen = h.status()["config"]["generation"]
+        lab.kill(PROXY_HOST, h.name, signal.SIGHUP)
+        wait_for(lambda: h.status()["config"]["generation"] == gen + 1, 5, 0.05, "reload")
+        assert h.proxies()["short"]["binds"] == ["*:%d" % new_short]
+        r = client(lab, "probe", NODE1, port("splice", "short"))
+        assert not r["connected"] and "refused" in r["error"], r
+        r = client(lab, "watch", NODE1, new_short, lab.ca, "/watch?interval=0.1&count=3")
+        assert r["complete"], r
+        r = watch.result()
+        assert r["complete"] and len(r["lines"]) == 8, r
+    finally:
+        watch.kill()
+        h.write_config()
+        lab.kill(PROXY_HOST, h.name, signal.SIGHUP)
+    wait_for(lambda: h.proxies()["short"]["binds"] == ["*:%d" % port("splice", "short")], 5,
+             0.05, "reload back")
+
+
+def test_sigterm_drains_then_exits(lab, haplanes):
+    """Last: SIGTERM closes the listeners at once and the established
+    connections over the drain timeout, then haplane exits 0."""
+    for mode in MODES:
+        h = haplanes[mode]
+        bg = Background(lab, "idle", NODE1, port(mode, "api"), lab.ca, 6, 6)
+        try:
+            assert bg.line().strip() == "OPEN"
+            t0 = time.time()
+            rc = lab.stop(PROXY_HOST, h.name, timeout=DRAIN + 3)
+            took = time.time() - t0
+            conns = bg.result()["conns"]
+        finally:
+            bg.kill()
+        assert rc == 0, h.log()[-2000:]
+        assert took <= DRAIN + 1.0, took
+        assert all(c["closed"] is not None and c["closed"] - t0 <= DRAIN + 0.5 for c in conns)
+        assert "every connection is closed" in h.log()
