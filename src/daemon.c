@@ -72,6 +72,8 @@ static void log_summary(struct daemon *dm, const char *what)
              sum);
 }
 
+static void on_proxy_health(const char *proxy, int healthy, void *arg);
+
 static void on_reload(struct ev_loop *loop, int signo, void *arg)
 {
     struct daemon *dm = arg;
@@ -93,10 +95,15 @@ static void on_reload(struct ev_loop *loop, int signo, void *arg)
                   dm->generation, err);
         return;
     }
-    if (dm->vrrp && vrrp_reload(dm->vrrp, next, err, sizeof(err)) < 0)
+    if (dm->vrrp && vrrp_reload(dm->vrrp, next, err, sizeof(err)) < 0) {
         log_error("main", NULL, "reload: vrrp: %s", err);
-    else if (!dm->vrrp && next->ninstances && !(dm->vrrp = vrrp_start(loop, next, err, sizeof(err))))
-        log_error("main", NULL, "reload: vrrp: %s", err);
+    } else if (!dm->vrrp && next->ninstances) {
+        dm->vrrp = vrrp_start(loop, next, err, sizeof(err));
+        if (!dm->vrrp)
+            log_error("main", NULL, "reload: vrrp: %s", err);
+        else if (dm->px) /* a new engine learns every proxy's health now */
+            px_set_health_cb(dm->px, on_proxy_health, dm);
+    }
     cfg_free(dm->cfg);
     dm->cfg = next;
     dm->generation++;

@@ -118,7 +118,7 @@ static int tracks_build(struct vrrp_inst *in)
 }
 
 static const char *const track_kind[] = {"script", "interface", "proxy"};
-static const char *const track_down[] = {"failing", "down", "has no healthy server"};
+static const char *const track_down[] = {"failing", "down", "without a healthy server"};
 
 /* 1 ok, 0 failing, -1 no verdict yet (a script that has not run: as
  * keepalived, it counts neither way). */
@@ -127,7 +127,7 @@ static int track_verdict(struct vrrp_inst *in, const struct vrrp_track_ref *t)
     switch (t->kind) {
     case VT_SCRIPT: return track_script_up(in->v->track, t->script);
     case VT_IFACE: return track_link_up(in->v->track, t->name);
-    case VT_PROXY: return vrrp_proxy_state(in->v, t->name) != 0;
+    case VT_PROXY: return vrrp_proxy_state(in->v, t->name); /* -1 until reported */
     }
     return 1;
 }
