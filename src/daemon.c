@@ -68,8 +68,7 @@ static void log_summary(struct daemon *dm, const char *what)
 {
     char sum[256];
     cfg_summary(dm->cfg, sum, sizeof(sum));
-    log_info("main", NULL, "%s %s (generation %u): %s", what, dm->config_path, dm->generation,
-             sum);
+    log_info("main", NULL, "%s %s (generation %u): %s", what, dm->config_path, dm->generation, sum);
 }
 
 static void on_proxy_health(const char *proxy, int healthy, void *arg);
@@ -83,8 +82,8 @@ static void on_reload(struct ev_loop *loop, int signo, void *arg)
     if (!next) {
         dm->reloads_rejected++;
         snprintf(dm->last_reload_error, sizeof(dm->last_reload_error), "%s", err);
-        log_error("main", NULL, "reload rejected, generation %u keeps running: %s",
-                  dm->generation, err);
+        log_error("main", NULL, "reload rejected, generation %u keeps running: %s", dm->generation,
+                  err);
         return;
     }
     if (dm->px && px_reload(dm->px, next, err, sizeof(err)) < 0) {

@@ -199,8 +199,8 @@ static int arm_timerfd(struct ev_loop *loop, struct ev_timer *t)
     uint64_t when = t ? t->node.when : 0;
     if (when == loop->tfd_when)
         return -1;
-    struct itimerspec its = {.it_value = {.tv_sec = (time_t)(when / NS_PER_S),
-                                          .tv_nsec = (long)(when % NS_PER_S)}};
+    struct itimerspec its = {
+        .it_value = {.tv_sec = (time_t)(when / NS_PER_S), .tv_nsec = (long)(when % NS_PER_S)}};
     if (timerfd_settime(loop->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
         return 1; /* cannot happen with a valid fd: poll every ms instead */
     loop->tfd_when = when;

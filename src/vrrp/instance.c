@@ -75,8 +75,7 @@ static int find_source(struct vrrp_inst *in, char *err, size_t errlen)
         return 0;
     }
     struct src_search s = {.in = in};
-    if (nl_addr_dump(&in->v->nl, in->ifindex, in->c->family, on_src_candidate, &s, err,
-                     errlen) < 0)
+    if (nl_addr_dump(&in->v->nl, in->ifindex, in->c->family, on_src_candidate, &s, err, errlen) < 0)
         return -1;
     if (!s.found.family) {
         snprintf(err, errlen, "interface %s has no %s address to send adverts from",
@@ -100,8 +99,8 @@ static int tracks_build(struct vrrp_inst *in)
         t[k] = (struct vrrp_track_ref){VT_SCRIPT, c->track_scripts[i].name,
                                        c->track_scripts[i].weight, c->track_scripts[i].ref, -1};
     for (size_t i = 0; i < c->ntrack_ifs; i++, k++)
-        t[k] = (struct vrrp_track_ref){VT_IFACE, c->track_ifs[i].name, c->track_ifs[i].weight,
-                                       0, 1};
+        t[k] =
+            (struct vrrp_track_ref){VT_IFACE, c->track_ifs[i].name, c->track_ifs[i].weight, 0, 1};
     for (size_t i = 0; i < c->ntrack_proxies; i++, k++)
         t[k] = (struct vrrp_track_ref){VT_PROXY, c->track_proxies[i].name,
                                        c->track_proxies[i].weight, 0, 1};
@@ -125,9 +124,12 @@ static const char *const track_down[] = {"failing", "down", "without a healthy s
 static int track_verdict(struct vrrp_inst *in, const struct vrrp_track_ref *t)
 {
     switch (t->kind) {
-    case VT_SCRIPT: return track_script_up(in->v->track, t->script);
-    case VT_IFACE: return track_link_up(in->v->track, t->name);
-    case VT_PROXY: return vrrp_proxy_state(in->v, t->name); /* -1 until reported */
+    case VT_SCRIPT:
+        return track_script_up(in->v->track, t->script);
+    case VT_IFACE:
+        return track_link_up(in->v->track, t->name);
+    case VT_PROXY:
+        return vrrp_proxy_state(in->v, t->name); /* -1 until reported */
     }
     return 1;
 }
@@ -141,8 +143,7 @@ static uint8_t compute_priority(struct vrrp_inst *in)
     in->fault_reason[0] = 0;
     if (!in->if_up) {
         in->track_faults++;
-        snprintf(in->fault_reason, sizeof(in->fault_reason), "interface %s down",
-                 in->c->interface);
+        snprintf(in->fault_reason, sizeof(in->fault_reason), "interface %s down", in->c->interface);
     }
     for (size_t i = 0; i < in->ntracks; i++) {
         struct vrrp_track_ref *t = &in->tracks[i];
@@ -215,15 +216,15 @@ static void send_advert(struct vrrp_inst *in, uint8_t prio)
         .naddrs = c->nvips,
     };
     struct vrrp_addr group;
-    const struct cfg_addr *g = c->family == AF_INET ? &in->v->cfg->global.mcast_group4
-                                                    : &in->v->cfg->global.mcast_group6;
+    const struct cfg_addr *g =
+        c->family == AF_INET ? &in->v->cfg->global.mcast_group4 : &in->v->cfg->global.mcast_group6;
     addr_from_cfg(&group, g);
     size_t ndst = in->peers ? c->npeers : 1;
     for (size_t i = 0; i < ndst; i++) {
         const struct vrrp_addr *dst = in->peers ? &in->peers[i] : &group;
         ssize_t n = vrrp_pkt_encode(&tx, &in->src, dst, buf, sizeof(buf), err, sizeof(err));
-        if (n < 0 || vrrp_io_send(in->sock->fd, in->ifindex, &in->src, dst, buf, (size_t)n,
-                                  VRRP_TTL) < 0) {
+        if (n < 0 ||
+            vrrp_io_send(in->sock->fd, in->ifindex, &in->src, dst, buf, (size_t)n, VRRP_TTL) < 0) {
             char d[INET6_ADDRSTRLEN];
             addr_str(dst, d, sizeof(d));
             in->tx_errors++;
@@ -317,8 +318,8 @@ static void vips_set(struct vrrp_inst *in, const char *what)
     for (size_t i = 0; i < in->c->nvips; i++) {
         struct nl_ifaddr a;
         nl_vip(in, i, &a);
-        if (nl_addr_set(&in->v->nl, in->vip_ifindex[i], &a, in->lifetime_s,
-                        in->c->vips[i].label, err, sizeof(err)) < 0) {
+        if (nl_addr_set(&in->v->nl, in->vip_ifindex[i], &a, in->lifetime_s, in->c->vips[i].label,
+                        err, sizeof(err)) < 0) {
             in->vip_errors++;
             log_error("vrrp", in->name, "%s VIP: %s", what, err);
         }
@@ -329,8 +330,7 @@ static void on_refresh(struct ev_loop *loop, struct ev_timer *t)
 {
     struct vrrp_inst *in = t->arg;
     vips_set(in, "refresh");
-    ev_timer_start(loop, &in->t_refresh, (uint64_t)in->lifetime_s * NS_PER_S / 3, on_refresh,
-                   in);
+    ev_timer_start(loop, &in->t_refresh, (uint64_t)in->lifetime_s * NS_PER_S / 3, on_refresh, in);
 }
 
 static void vips_add(struct vrrp_inst *in)
@@ -407,8 +407,8 @@ static void garp_round(struct vrrp_inst *in)
         struct nl_ifaddr a;
         nl_vip(in, i, &a);
         if (garp_send(&in->v->garp, in->vip_ifindex[i], &a, err, sizeof(err)) < 0)
-            log_rl(&in->rl_tx, ev_now(in->v->loop) / NS_PER_MS, LOG_WARN, "vrrp", in->name,
-                   "%s", err);
+            log_rl(&in->rl_tx, ev_now(in->v->loop) / NS_PER_MS, LOG_WARN, "vrrp", in->name, "%s",
+                   err);
         else
             in->garps_sent++;
     }

@@ -104,8 +104,12 @@ ssize_t vrrp_io_recv(int fd, int family, uint8_t *buf, size_t cap, struct vrrp_r
     struct sockaddr_storage from;
     char cbuf[256];
     struct iovec iov = {.iov_base = buf, .iov_len = cap};
-    struct msghdr mh = {.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
-                        .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+    struct msghdr mh = {.msg_name = &from,
+                        .msg_namelen = sizeof(from),
+                        .msg_iov = &iov,
+                        .msg_iovlen = 1,
+                        .msg_control = cbuf,
+                        .msg_controllen = sizeof(cbuf)};
     memset(rx, 0, sizeof(*rx));
     rx->meta.family = family;
     rx->meta.ttl = -1;

@@ -19,8 +19,8 @@ struct vrrp_rx {
     const uint8_t *payload; /* the VRRP message (points into the caller's buffer) */
     size_t len;
     struct vrrp_rx_meta meta; /* addresses, TTL, multicast or not */
-    int ifindex;            /* receiving interface, 0 if unknown */
-    enum vrrp_rx_err err;   /* VRRP_RX_OK, or why the IP layer was rejected */
+    int ifindex;              /* receiving interface, 0 if unknown */
+    enum vrrp_rx_err err;     /* VRRP_RX_OK, or why the IP layer was rejected */
 };
 
 /* Open a socket for family on ifindex. The socket is not bound to an

@@ -52,13 +52,14 @@ static void json_instance(struct sbuf *b, const struct vrrp_inst *in)
     char a[64];
     sbuf_puts(b, "{\"name\":");
     sbuf_json_str(b, in->name);
-    sbuf_printf(b, ",\"state\":\"%s\",\"priority\":%u,\"base_priority\":%u,\"vrid\":%u,"
-                   "\"version\":%u,\"interface\":",
-                vrrp_state_name(in->fsm.state), in->fsm.priority, c->priority, c->vrid,
-                c->version);
+    sbuf_printf(b,
+                ",\"state\":\"%s\",\"priority\":%u,\"base_priority\":%u,\"vrid\":%u,"
+                "\"version\":%u,\"interface\":",
+                vrrp_state_name(in->fsm.state), in->fsm.priority, c->priority, c->vrid, c->version);
     sbuf_json_str(b, c->interface);
-    sbuf_printf(b, ",\"source\":\"%s\",\"mode\":\"%s\",\"advert_int_ms\":%llu,"
-                   "\"master_adver_int_ms\":%u,\"master\":",
+    sbuf_printf(b,
+                ",\"source\":\"%s\",\"mode\":\"%s\",\"advert_int_ms\":%llu,"
+                "\"master_adver_int_ms\":%u,\"master\":",
                 addr_s(&in->src, a, sizeof(a)), in->peers ? "unicast" : "multicast",
                 (unsigned long long)c->advert_int_ms, in->fsm.master_adver_int_cs * 10u);
     json_master(b, in);
@@ -86,11 +87,14 @@ static void json_instance(struct sbuf *b, const struct vrrp_inst *in)
         sbuf_printf(b, "%s{\"kind\":\"%s\",\"name\":", i ? "," : "", kinds[t->kind]);
         sbuf_json_str(b, t->name);
         sbuf_printf(b, ",\"weight\":%d,\"ok\":%s}", t->weight,
-                    t->ok < 0 ? "null" : t->ok ? "true" : "false");
+                    t->ok < 0 ? "null"
+                    : t->ok   ? "true"
+                              : "false");
     }
-    sbuf_printf(b, "],\"counters\":{\"adverts_rx\":%llu,\"adverts_tx\":%llu,\"tx_errors\":%llu,"
-                   "\"transitions\":%llu,\"became_master\":%llu,\"vip_errors\":%llu,"
-                   "\"garps_sent\":%llu,\"drops\":",
+    sbuf_printf(b,
+                "],\"counters\":{\"adverts_rx\":%llu,\"adverts_tx\":%llu,\"tx_errors\":%llu,"
+                "\"transitions\":%llu,\"became_master\":%llu,\"vip_errors\":%llu,"
+                "\"garps_sent\":%llu,\"drops\":",
                 (unsigned long long)in->rx_adverts, (unsigned long long)in->tx_adverts,
                 (unsigned long long)in->tx_errors, (unsigned long long)in->transitions,
                 (unsigned long long)in->became_master, (unsigned long long)in->vip_errors,

@@ -48,10 +48,10 @@ struct vrrp_inst {
     char name[64];
     int ifindex;
     struct vrrp_sock *sock;
-    struct vrrp_addr src;     /* advert source; tie-break identity */
-    struct vrrp_addr *vips;   /* wire form of c->vips */
-    struct vrrp_addr *peers;  /* unicast peers; NULL: multicast */
-    int *vip_ifindex;         /* per VIP: `dev` or the instance's interface */
+    struct vrrp_addr src;    /* advert source; tie-break identity */
+    struct vrrp_addr *vips;  /* wire form of c->vips */
+    struct vrrp_addr *peers; /* unicast peers; NULL: multicast */
+    int *vip_ifindex;        /* per VIP: `dev` or the instance's interface */
     struct vrrp_fsm fsm;
     uint16_t adver_int_cs;
     uint32_t lifetime_s; /* VIP valid_lft; NL_LIFETIME_FOREVER when off */
@@ -62,7 +62,7 @@ struct vrrp_inst {
 
     struct vrrp_track_ref *tracks;
     size_t ntracks;
-    int if_up;       /* the instance's own interface */
+    int if_up;        /* the instance's own interface */
     int track_faults; /* tracked objects that put us in FAULT */
     char fault_reason[96];
 
@@ -85,7 +85,10 @@ struct vrrp {
     struct vrrp_sock *socks;
     struct vrrp_inst **insts;
     size_t ninsts;
-    struct { const char *name; int healthy; } *proxies; /* track_proxy inputs */
+    struct {
+        const char *name;
+        int healthy;
+    } * proxies; /* track_proxy inputs */
     size_t nproxies;
     int shutting_down;
 };

@@ -59,8 +59,7 @@ static int sock_join(struct vrrp *v, struct vrrp_sock *s, char *err, size_t errl
     if (vrrp_io_join(s->fd, s->family, s->ifindex, &group) < 0) {
         char ifname[IF_NAMESIZE] = "?";
         if_indextoname((unsigned)s->ifindex, ifname);
-        snprintf(err, errlen, "join the VRRP multicast group on %s: %s", ifname,
-                 strerror(errno));
+        snprintf(err, errlen, "join the VRRP multicast group on %s: %s", ifname, strerror(errno));
         return -1;
     }
     s->joined = 1;
@@ -181,8 +180,8 @@ static void free_all(struct vrrp *v)
     free(v);
 }
 
-static int add_instances(struct vrrp *v, struct vrrp_inst **out, const struct cfg *cfg,
-                         char *err, size_t errlen)
+static int add_instances(struct vrrp *v, struct vrrp_inst **out, const struct cfg *cfg, char *err,
+                         size_t errlen)
 {
     for (size_t i = 0; i < cfg->ninstances; i++) {
         char e[256];

@@ -214,47 +214,46 @@ static void listen_section(void **state)
  * relative to ca-base, check-sni, host names for servers. */
 static void httpchk_old_form(void **state)
 {
-    struct cfg *c =
-        import_ok(
-            NULL, "httpchk-old/haproxy.cfg", NULL,
-            F("httpchk-old/haproxy.cfg") ":5:5: warning: 'log' is not supported; ignored (haplane "
-                                         "logs to stderr in its own format)\n" F(
-                                             "httpchk-old/haproxy.cfg") ":9:5: warning: 'log' is "
-                                                                        "not supported; ignored "
-                                                                        "(haplane "
-                                                                        "logs to stderr in its own "
-                                                                        "format)\n" F(
-                                                                            "httpchk-old/"
-                                                                            "haproxy.cfg") ":12:20:"
-                                                                                           " warnin"
-                                                                                           "g: "
-                                                                                           "'timeou"
-                                                                                           "t "
-                                                                                           "client "
-                                                                                           "10m', "
-                                                                                           "'timeou"
-                                                                                           "t "
-                                                                                           "server "
-                                                                                           "10m' "
-                                                                                           "become "
-                                                                                           "'timeou"
-                                                                                           "t idle "
-                                                                                           "10m' "
-                                                                                           "of "
-                                                                                           "proxy "
-                                                                                           "'k8s-"
-                                                                                           "api': "
-                                                                                           "haplane"
-                                                                                           " has "
-                                                                                           "one "
-                                                                                           "idle "
-                                                                                           "timeout"
-                                                                                           " for "
-                                                                                           "both "
-                                                                                           "sides "
-                                                                                           "(the "
-                                                                                           "largest"
-                                                                                           ")\n");
+    struct cfg *c = import_ok(
+        NULL, "httpchk-old/haproxy.cfg", NULL,
+        F("httpchk-old/haproxy.cfg") ":5:5: warning: 'log' is not supported; ignored (haplane "
+                                     "logs to stderr in its own format)\n" F(
+                                         "httpchk-old/haproxy.cfg") ":9:5: warning: 'log' is "
+                                                                    "not supported; ignored "
+                                                                    "(haplane "
+                                                                    "logs to stderr in its own "
+                                                                    "format)\n" F(
+                                                                        "httpchk-old/"
+                                                                        "haproxy.cfg") ":12:20:"
+                                                                                       " warnin"
+                                                                                       "g: "
+                                                                                       "'timeou"
+                                                                                       "t "
+                                                                                       "client "
+                                                                                       "10m', "
+                                                                                       "'timeou"
+                                                                                       "t "
+                                                                                       "server "
+                                                                                       "10m' "
+                                                                                       "become "
+                                                                                       "'timeou"
+                                                                                       "t idle "
+                                                                                       "10m' "
+                                                                                       "of "
+                                                                                       "proxy "
+                                                                                       "'k8s-"
+                                                                                       "api': "
+                                                                                       "haplane"
+                                                                                       " has "
+                                                                                       "one "
+                                                                                       "idle "
+                                                                                       "timeout"
+                                                                                       " for "
+                                                                                       "both "
+                                                                                       "sides "
+                                                                                       "(the "
+                                                                                       "largest"
+                                                                                       ")\n");
     const struct cfg_proxy *px = &c->proxies[0];
     const struct cfg_check *k = &px->check;
 
@@ -284,13 +283,12 @@ static void httpchk_old_form(void **state)
  * listen (skipped), a backend nobody uses, servers that disagree. */
 static void several_frontends(void **state)
 {
-    struct cfg *c = import_ok(NULL, "multi-frontend/haproxy.cfg", NULL,
-                              F(
-                                  "multi-frontend/haproxy.cfg") ":5:5: warning: 'log' is not "
-                                                                "supported; ignored "
-                                                                "(haplane logs to stderr in its "
-                                                                "own format)\n" F(
-                                                                    "multi-frontend/haproxy.cfg") ":9:5: warning: 'option dontlognull' is not "
+    struct cfg *c =
+        import_ok(NULL, "multi-frontend/haproxy.cfg", NULL,
+                  F("multi-frontend/haproxy.cfg") ":5:5: warning: 'log' is not "
+                                                  "supported; ignored "
+                                                  "(haplane logs to stderr in its "
+                                                  "own format)\n" F("multi-frontend/haproxy.cfg") ":9:5: warning: 'option dontlognull' is not "
                                                                                                   "supported; ignored (haplane logs to stderr in its "
                                                                                                   "own format)\n" F("multi-frontend/haproxy.cfg") ":50:5: warning: 'stats' is not supported; ignored (no "
                                                                                                                                                   "stats page; see haplane status and its metrics)\n" F("multi-frontend/haproxy.cfg") ":51:5: warning: 'stats' is not supported; ignored (no "
