@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
-#include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
@@ -173,27 +172,4 @@ int nl_addr_dump(struct nl *nl, int ifindex, int family, nl_addr_cb cb, void *ar
         return -1;
     }
     return 0;
-}
-
-static int on_link(const struct nlmsghdr *nlh, void *data)
-{
-    const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-    *(int *)data = (ifi->ifi_flags & IFF_UP) && (ifi->ifi_flags & IFF_RUNNING);
-    return MNL_CB_OK;
-}
-
-int nl_link_is_up(struct nl *nl, int ifindex, char *err, size_t errlen)
-{
-    char buf[NL_BUF];
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = RTM_GETLINK;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-    struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-    ifi->ifi_index = ifindex;
-    int up = -1;
-    if (transact(nl, nlh, on_link, &up) < 0 || up < 0) {
-        snprintf(err, errlen, "link %d: %s", ifindex, strerror(errno));
-        return -1;
-    }
-    return up;
 }

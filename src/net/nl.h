@@ -1,5 +1,5 @@
-/* nl: rtnetlink through libmnl. Adds, refreshes and removes the VIPs, lists
- * an interface's addresses, and reads link state.
+/* nl: rtnetlink through libmnl. Adds, refreshes and removes the VIPs, and
+ * lists addresses (link state is watched by src/track/link.c).
  *
  * Requests are synchronous: the kernel handles RTM_NEWADDR/DELADDR inside
  * the sendmsg call, so the acknowledgement is already queued when we read
@@ -54,9 +54,6 @@ typedef void (*nl_addr_cb)(const struct nl_addr_info *info, void *arg);
 /* Call cb for every address of family (AF_UNSPEC: all) on ifindex (0: all). */
 int nl_addr_dump(struct nl *nl, int ifindex, int family, nl_addr_cb cb, void *arg, char *err,
                  size_t errlen);
-
-/* Is ifindex up with carrier (IFF_UP and IFF_RUNNING)? 1, 0, or -1. */
-int nl_link_is_up(struct nl *nl, int ifindex, char *err, size_t errlen);
 
 /* "198.18.0.100/24" style text. */
 void nl_ifaddr_str(const struct nl_ifaddr *a, char *buf, size_t len);

@@ -11,13 +11,6 @@
 
 #define VRRP_TOS 0xc0 /* "network control" precedence, as keepalived sends */
 
-void vrrp_io_group(int family, struct vrrp_addr *out)
-{
-    memset(out, 0, sizeof(*out));
-    out->family = family;
-    inet_pton(family, family == AF_INET ? VRRP_MCAST4 : VRRP_MCAST6, out->u.b);
-}
-
 static int setopt(int fd, int level, int name, int val)
 {
     return setsockopt(fd, level, name, &val, sizeof(val));

@@ -43,7 +43,4 @@ ssize_t vrrp_io_recv(int fd, int family, uint8_t *buf, size_t cap, struct vrrp_r
 int vrrp_io_send(int fd, int ifindex, const struct vrrp_addr *src, const struct vrrp_addr *dst,
                  const uint8_t *msg, size_t len, int ttl);
 
-/* The VRRP multicast group of family. */
-void vrrp_io_group(int family, struct vrrp_addr *out);
-
 #endif
