@@ -89,6 +89,7 @@ demo: deps $(B)/haplane
 	$(PYTHON) lab/demo
 
 bench: $(B)/haplane
+	@scripts/install-deps --bench
 	@bench/run
 
 fuzz:
