@@ -16,6 +16,9 @@
 #define EXIT_USAGE 2
 
 struct common {
+    /* positional arguments (drain, undrain): the command wants npos of them */
+    int npos;
+    char *pos[2];
     const char *config;
     const char *keepalived;
     const char *haproxy;
@@ -36,6 +39,8 @@ static const char *const usage_main =
     "                       validate; errors as FILE:LINE:COL: message, exit 1\n"
     "  convert --keepalived F [--haproxy F]   print the equivalent native config\n"
     "  status [--json]      state of a running daemon (via its control socket)\n"
+    "  drain PROXY SERVER   stop sending new connections to a server (maintenance)\n"
+    "  undrain PROXY SERVER put a drained server back in service\n"
     "  version              print the version\n"
     "  help [COMMAND]       this text, or a command's options\n"
     "\n"
@@ -100,6 +105,20 @@ static const char *const usage_status =
     "  --json               machine-readable output\n"
     "  --control PATH       control socket (default " CTL_DEFAULT_PATH ")\n";
 
+static const char *const usage_drain =
+    "usage: haplane drain PROXY SERVER [--control PATH]\n"
+    "       haplane undrain PROXY SERVER [--control PATH]\n"
+    "\n"
+    "Put a server of a running daemon in drain for maintenance, or back in service.\n"
+    "A drained server gets no new connections; the ones it has stay open until their\n"
+    "clients close them. 'haplane status' shows it as draining. A reload keeps the state\n"
+    "unless it changes the 'drain' flag on the server's line; a restart does not keep it\n"
+    "(to drain a server for good, write 'drain' on its server line).\n"
+    "Exit 0 when done, 1 when the daemon refuses (no such proxy or server) or cannot\n"
+    "be reached.\n"
+    "\n"
+    "  --control PATH       control socket (default " CTL_DEFAULT_PATH ")\n";
+
 static const char *const usage_version = "usage: haplane version\n";
 
 enum {
@@ -150,7 +169,9 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
     int opt;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+f:qh", long_opts, NULL)) != -1) {
+    /* commands with positional arguments take options on either side of
+     * them (GNU argument permutation); the others stop at the first one */
+    while ((opt = getopt_long(argc, argv, c->npos ? "f:qh" : "+f:qh", long_opts, NULL)) != -1) {
         switch (opt) {
         case 'f':
             c->config = optarg;
@@ -187,6 +208,12 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
         default:
             return usage_error(cmd, usage, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
+    }
+    if (c->npos) {
+        if (argc - optind < c->npos)
+            return usage_error(cmd, usage, "%s", "missing arguments");
+        for (int i = 0; i < c->npos; i++)
+            c->pos[i] = argv[optind++];
     }
     if (optind < argc)
         return usage_error(cmd, usage, "unexpected argument '%s'", argv[optind]);
@@ -306,6 +333,37 @@ static int cmd_status(int argc, char **argv)
     return rc < 0 ? 1 : 0;
 }
 
+/* drain/undrain PROXY SERVER: one control command, its answer printed. */
+static int cmd_drain(int argc, char **argv)
+{
+    const char *verb = argv[0];
+    struct common c = {.npos = 2};
+    int quiet = 0, rc = parse_common(argc, argv, verb, usage_drain, &c, &quiet);
+    if (rc >= 0)
+        return rc;
+    for (int i = 0; i < 2; i++)
+        for (const char *p = c.pos[i]; *p; p++)
+            if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+                return usage_error(verb, usage_drain, "'%s' is not a proxy or server name",
+                                   c.pos[i]);
+    const char *path = c.control ? c.control : CTL_DEFAULT_PATH;
+    char cmd[512], err[512];
+    snprintf(cmd, sizeof(cmd), "%s %s %s", verb, c.pos[0], c.pos[1]);
+    struct sbuf out;
+    sbuf_init(&out);
+    rc = ctl_request(path, cmd, &out, err, sizeof(err));
+    if (rc < 0) {
+        fprintf(stderr, "haplane %s: %s\n", verb, err);
+    } else if (strncmp(sbuf_str(&out), "ok", 2) != 0) {
+        fprintf(stderr, "haplane %s: %s", verb, sbuf_str(&out));
+        rc = -1;
+    } else {
+        fputs(sbuf_str(&out) + (strncmp(sbuf_str(&out), "ok: ", 4) ? 0 : 4), stdout);
+    }
+    sbuf_free(&out);
+    return rc < 0 ? 1 : 0;
+}
+
 static int cmd_version(int argc, char **argv)
 {
     if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -322,15 +380,16 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"run", cmd_run},       {"check", cmd_check},     {"convert", cmd_convert},
-    {"status", cmd_status}, {"version", cmd_version},
+    {"run", cmd_run},     {"check", cmd_check},   {"convert", cmd_convert}, {"status", cmd_status},
+    {"drain", cmd_drain}, {"undrain", cmd_drain}, {"version", cmd_version},
 };
 
 static const char *command_usage(const char *name)
 {
     const char *const table[][2] = {
-        {"run", usage_run},       {"check", usage_check},     {"convert", usage_convert},
-        {"status", usage_status}, {"version", usage_version},
+        {"run", usage_run},         {"check", usage_check}, {"convert", usage_convert},
+        {"status", usage_status},   {"drain", usage_drain}, {"undrain", usage_drain},
+        {"version", usage_version},
     };
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
         if (!strcmp(name, table[i][0]))

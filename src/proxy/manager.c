@@ -344,7 +344,17 @@ static void adopt_servers(struct px *px, struct px_prep *p, const struct cfg *cf
             s->drain_ns = g->drain_ns;
             s->chk = p->tgts[i][k];
             p->tgts[i][k] = NULL;
-            atomic_store(&s->admin_drain, cp->servers[k].drain);
+            /* A drain set by command outlives a reload that leaves the
+             * server's `drain` flag as it was: a reload for another reason
+             * must not put a server under maintenance back in service. */
+            bool want = cp->servers[k].drain;
+            if (!s->adopted || want != s->file_drain)
+                atomic_store(&s->admin_drain, want);
+            else if (atomic_load(&s->admin_drain) != want)
+                log_info("px", g->name, "server %s stays %s as set by command (reload)", s->name,
+                         want ? "in service" : "draining");
+            s->file_drain = want;
+            s->adopted = true;
             if (!s->chk) {
                 atomic_store(&s->healthy, true);
                 atomic_store(&s->health, CHK_ST_UP);

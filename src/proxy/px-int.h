@@ -108,6 +108,8 @@ struct px_srv {
     struct px_prt *prt;     /* proxy it belongs to now */
     struct chk_target *chk; /* NULL: not checked */
     uint64_t drain_ns;      /* its proxy's drain timeout */
+    bool adopted;           /* has been part of a running generation */
+    bool file_drain;        /* `drain` on its server line at the last load */
 };
 
 /* A proxy's runtime, by name, carried over reloads. */

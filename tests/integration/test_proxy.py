@@ -139,6 +139,11 @@ class Haplane:
     def log(self):
         return self.lab.read_log(PROXY_HOST, self.name)
 
+    def cli(self, *args):
+        """haplane ARGS --control (this instance's socket): CompletedProcess."""
+        return subprocess.run([self.binary] + list(args) + ["--control", self.control],
+                              capture_output=True, text=True, timeout=10)
+
     def ctl(self, cmd):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.connect(self.control)
@@ -472,16 +477,32 @@ def test_freebind_ipv6_checks_and_status(lab, haplanes):
 
 
 def test_drain_command(lab, haplanes):
+    """`haplane drain` takes a server out of rotation (and a reload that does
+    not touch its line leaves it out), `haplane undrain` puts it back; the
+    daemon's refusals and usage errors have their own exit codes."""
     h = haplanes["copy"]
     all_up(h)
-    assert h.ctl("drain api master1").startswith("ok: api/master1 draining")
+    cp = h.cli("drain", "api", "master1")
+    assert cp.returncode == 0 and cp.stdout == "api/master1 draining\n", cp
     try:
         assert h.servers("api")["master1"]["draining"] is True
         r = client(lab, "rate", NODE1, port("copy", "api"), lab.ca, 20, 0.6)
         assert all(x["ok"] and x["host"] != "master1" for x in r["results"]), r
+        gen = h.status()["config"]["generation"]
+        lab.kill(PROXY_HOST, h.name, signal.SIGHUP)
+        wait_for(lambda: h.status()["config"]["generation"] == gen + 1, 5, 0.05, "reload")
+        assert h.servers("api")["master1"]["draining"] is True
+        assert "server master1 stays draining as set by command (reload)" in h.log()
     finally:
-        assert h.ctl("undrain api master1").startswith("ok: api/master1 in service")
+        # options before the arguments work too
+        cp = h.cli("undrain", "--control", h.control, "api", "master1")
+        assert cp.returncode == 0 and cp.stdout == "api/master1 in service\n", cp
+    assert h.servers("api")["master1"]["draining"] is False
     assert h.ctl("drain api nosuch").startswith("error: proxy 'api' has no server 'nosuch'")
+    cp = h.cli("drain", "nosuch", "master1")
+    assert cp.returncode == 1 and "no proxy 'nosuch'" in cp.stderr, cp
+    cp = h.cli("drain", "api")
+    assert cp.returncode == 2 and "missing arguments" in cp.stderr, cp
     r = client(lab, "rate", NODE1, port("copy", "api"), lab.ca, 20, 0.6)
     assert {x["host"] for x in r["results"]} == set(MASTERS)
 
