@@ -241,7 +241,7 @@ static void do_recv(struct chk_target *t)
                 }
                 if (e != SSL_ERROR_ZERO_RETURN) {
                     char d[64];
-                    enum chk_result res = chk_tls_failure(t->ssl, r, 0, d, sizeof(d));
+                    enum chk_result res = chk_tls_failure(t->ssl, r, 0, t->len == 0, d, sizeof(d));
                     if (res != CHK_R_CLOSED_EARLY) {
                         chk_done(t, res, 0, d);
                         return;
@@ -285,7 +285,7 @@ static void do_send(struct chk_target *t)
                     want(t, e == SSL_ERROR_WANT_READ ? EPOLLIN : EPOLLOUT);
                     return;
                 }
-                chk_done(t, chk_tls_failure(t->ssl, r, 0, d, sizeof(d)), 0, d);
+                chk_done(t, chk_tls_failure(t->ssl, r, 0, true, d, sizeof(d)), 0, d);
                 return;
             }
             n = r;
@@ -324,7 +324,7 @@ static void do_tls(struct chk_target *t)
         return;
     }
     char d[64];
-    enum chk_result res = chk_tls_failure(t->ssl, r, 1, d, sizeof(d));
+    enum chk_result res = chk_tls_failure(t->ssl, r, 1, true, d, sizeof(d));
     chk_done(t, res, 0, d);
 }
 

@@ -2,6 +2,7 @@
 #include "check/tls.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,11 +64,22 @@ SSL_CTX *chk_tls_ctx_new(const struct cfg_check *c, char *err, size_t errlen)
     return ctx;
 }
 
+/* Marks (as the SSL's app data) a connection whose server sent a
+ * CertificateRequest: it wants a client certificate. */
+static char cert_asked;
+
+static int on_cert_request(SSL *ssl, void *arg)
+{
+    SSL_set_app_data(ssl, &cert_asked);
+    return 1; /* go on with whatever certificate the context has, or none */
+}
+
 SSL *chk_tls_new(SSL_CTX *ctx, int fd, const char *sni, const char *ip)
 {
     SSL *ssl = SSL_new(ctx);
     if (!ssl)
         return NULL;
+    SSL_set_cert_cb(ssl, on_cert_request, NULL);
     if (SSL_set_fd(ssl, fd) != 1)
         goto fail;
     if (sni && SSL_set_tlsext_host_name(ssl, sni) != 1)
@@ -88,7 +100,7 @@ fail:
     return NULL;
 }
 
-enum chk_result chk_tls_failure(SSL *ssl, int ret, int handshake, char *detail, size_t len)
+static enum chk_result tls_failure(SSL *ssl, int ret, int handshake, char *detail, size_t len)
 {
     int e = SSL_get_error(ssl, ret);
     int saved = errno;
@@ -112,4 +124,31 @@ enum chk_result chk_tls_failure(SSL *ssl, int ret, int handshake, char *detail, 
     }
     snprintf(detail, len, "%s", buf[0] ? buf : "TLS error");
     return CHK_R_TLS_FAILED;
+}
+
+/* The server asked for a client certificate and the exchange failed before
+ * any response byte: with TLS 1.3 a server that refuses the certificate (or
+ * its absence) says so only after the client's handshake is complete, as an
+ * alert, a reset or a close, which would otherwise read as a network fault.
+ * Report it as the TLS failure it is, and say whether we had one to give. */
+static enum chk_result client_auth_failure(SSL *ssl, enum chk_result r, char *detail, size_t len)
+{
+    bool ours = SSL_get_certificate(ssl) != NULL;
+    if (r != CHK_R_RESET && r != CHK_R_CLOSED_EARLY && r != CHK_R_TLS_FAILED)
+        return r;
+    if (!ours)
+        snprintf(detail, len, "the server wants a client certificate; none is set");
+    else if (r != CHK_R_TLS_FAILED)
+        snprintf(detail, len, "%s after the server asked for our client certificate",
+                 r == CHK_R_RESET ? "reset" : "closed");
+    return CHK_R_TLS_FAILED;
+}
+
+enum chk_result chk_tls_failure(SSL *ssl, int ret, int handshake, bool before_response,
+                                char *detail, size_t len)
+{
+    enum chk_result r = tls_failure(ssl, ret, handshake, detail, len);
+    if (before_response && r != CHK_R_TLS_VERIFY_FAILED && SSL_get_app_data(ssl) == &cert_asked)
+        return client_auth_failure(ssl, r, detail, len);
+    return r;
 }

@@ -10,6 +10,7 @@
 #ifndef HAPLANE_CHECK_TLS_H
 #define HAPLANE_CHECK_TLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <openssl/ssl.h>
@@ -31,7 +32,12 @@ SSL *chk_tls_new(SSL_CTX *ctx, int fd, const char *sni, const char *ip);
  * Fills detail (len bytes) with OpenSSL's reason and returns the result:
  * tls-verify-failed when certificate verification failed, reset when the
  * peer reset the connection, closed-early on EOF, tls-failed otherwise.
+ * before_response: no byte of the response has come yet; a failure then,
+ * after the server asked for a client certificate, is tls-failed whatever
+ * its form (TLS 1.3 servers refuse a client certificate after the client's
+ * handshake), with a detail that says whether the check has a certificate.
  * Clears the thread's OpenSSL error queue. */
-enum chk_result chk_tls_failure(SSL *ssl, int ret, int handshake, char *detail, size_t len);
+enum chk_result chk_tls_failure(SSL *ssl, int ret, int handshake, bool before_response,
+                                char *detail, size_t len);
 
 #endif
