@@ -1,8 +1,13 @@
 /* daemon: see daemon.h. */
 #include "daemon.h"
 
+#include <errno.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +35,17 @@ struct daemon {
     unsigned reloads_rejected;
     char last_reload_error[512]; /* "" when the last reload was accepted */
     int exit_signal;
+    /* a reload waiting for its DNS names (resolved on a thread of its own,
+     * so that VRRP and the checks go on meanwhile) */
+    struct reload_job *job;
+    struct ev_io job_io;
+    bool reload_again; /* SIGHUP came during that wait */
+};
+
+struct reload_job {
+    struct cfg *next;
+    struct px_names *names;
+    int efd; /* written by the resolver thread when it is done */
 };
 
 /* Load the sources; log every diagnostic (errors at error level, warnings
@@ -73,20 +89,13 @@ static void log_summary(struct daemon *dm, const char *what)
 
 static void on_proxy_health(const char *proxy, int healthy, void *arg);
 
-static void on_reload(struct ev_loop *loop, int signo, void *arg)
+/* The second half of a reload: next is loaded and valid, its names (if
+ * any) resolved. Takes next. */
+static void apply_reload(struct daemon *dm, struct cfg *next, const struct px_names *names)
 {
-    struct daemon *dm = arg;
-    log_info("main", NULL, "SIGHUP: reloading %s", dm->config_path);
+    struct ev_loop *loop = dm->loop;
     char err[512];
-    struct cfg *next = load_config(dm->sources, err, sizeof(err));
-    if (!next) {
-        dm->reloads_rejected++;
-        snprintf(dm->last_reload_error, sizeof(dm->last_reload_error), "%s", err);
-        log_error("main", NULL, "reload rejected, generation %u keeps running: %s", dm->generation,
-                  err);
-        return;
-    }
-    if (dm->px && px_reload(dm->px, next, err, sizeof(err)) < 0) {
+    if (dm->px && px_reload(dm->px, next, names, err, sizeof(err)) < 0) {
         cfg_free(next);
         dm->reloads_rejected++;
         snprintf(dm->last_reload_error, sizeof(dm->last_reload_error), "proxy: %.490s", err);
@@ -109,6 +118,98 @@ static void on_reload(struct ev_loop *loop, int signo, void *arg)
     dm->loaded_ns = ev_now(loop);
     dm->last_reload_error[0] = 0;
     log_summary(dm, "reloaded");
+}
+
+static void *resolver_main(void *arg)
+{
+    struct reload_job *job = arg;
+    uint64_t one = 1;
+    px_names_resolve(job->names);
+    while (write(job->efd, &one, sizeof(one)) < 0 && errno == EINTR)
+        ;
+    return NULL;
+}
+
+static void on_reload(struct ev_loop *loop, int signo, void *arg);
+
+static void on_resolved(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+    struct daemon *dm = io->arg;
+    struct reload_job *job = dm->job;
+    ev_io_stop(loop, io);
+    close(job->efd);
+    dm->job = NULL;
+    log_info("main", NULL, "reload: %zu name%s resolved", px_names_count(job->names),
+             px_names_count(job->names) == 1 ? "" : "s");
+    apply_reload(dm, job->next, job->names);
+    px_names_free(job->names);
+    free(job);
+    if (dm->reload_again) {
+        dm->reload_again = false;
+        on_reload(loop, SIGHUP, dm);
+    }
+}
+
+/* Resolve next's names on a thread of their own; apply_reload follows in
+ * on_resolved. -1 if that thread cannot be had (the caller resolves
+ * inline). */
+static int reload_in_background(struct daemon *dm, struct cfg *next, struct px_names *names)
+{
+    struct reload_job *job = calloc(1, sizeof(*job));
+    pthread_attr_t attr;
+    pthread_t t;
+    if (!job)
+        return -1;
+    job->next = next;
+    job->names = names;
+    job->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (job->efd < 0)
+        goto fail;
+    if (ev_io_start(dm->loop, &dm->job_io, job->efd, EPOLLIN, on_resolved, dm) < 0)
+        goto fail;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&t, &attr, resolver_main, job);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        ev_io_stop(dm->loop, &dm->job_io);
+        goto fail;
+    }
+    dm->job = job;
+    log_info("main", NULL,
+             "reload: resolving %zu name%s in the background (VRRP and the proxies go on)",
+             px_names_count(names), px_names_count(names) == 1 ? "" : "s");
+    return 0;
+fail:
+    if (job->efd >= 0)
+        close(job->efd);
+    free(job);
+    return -1;
+}
+
+static void on_reload(struct ev_loop *loop, int signo, void *arg)
+{
+    struct daemon *dm = arg;
+    if (dm->job) {
+        dm->reload_again = true;
+        log_info("main", NULL, "SIGHUP while a reload waits for DNS: reloading again after it");
+        return;
+    }
+    log_info("main", NULL, "SIGHUP: reloading %s", dm->config_path);
+    char err[512];
+    struct cfg *next = load_config(dm->sources, err, sizeof(err));
+    if (!next) {
+        dm->reloads_rejected++;
+        snprintf(dm->last_reload_error, sizeof(dm->last_reload_error), "%s", err);
+        log_error("main", NULL, "reload rejected, generation %u keeps running: %s", dm->generation,
+                  err);
+        return;
+    }
+    struct px_names *names = dm->px ? px_names_new(next) : NULL;
+    if (names && reload_in_background(dm, next, names) == 0)
+        return;
+    apply_reload(dm, next, names); /* no names, or no thread: resolved inline */
+    px_names_free(names);
 }
 
 static void on_terminate(struct ev_loop *loop, int signo, void *arg)
@@ -145,6 +246,7 @@ static void status_json(struct daemon *dm, struct sbuf *r)
     sbuf_printf(r, ",\"generation\":%u,\"loaded_s_ago\":%.3f,\"summary\":", dm->generation,
                 (double)(now - dm->loaded_ns) / NS_PER_S);
     sbuf_json_str(r, sum);
+    sbuf_printf(r, ",\"reload_pending\":%s", dm->job ? "true" : "false");
     sbuf_printf(r, ",\"reloads_rejected\":%u,\"last_reload_error\":", dm->reloads_rejected);
     if (dm->last_reload_error[0])
         sbuf_json_str(r, dm->last_reload_error);
@@ -169,6 +271,9 @@ static void status_text(struct daemon *dm, struct sbuf *r)
     sbuf_printf(r, "config     %s (generation %u, loaded %.1f s ago)\n", dm->config_path,
                 dm->generation, (double)(now - dm->loaded_ns) / NS_PER_S);
     sbuf_printf(r, "           %s\n", sum);
+    if (dm->job)
+        sbuf_printf(r, "reload     in progress: resolving %zu name%s\n",
+                    px_names_count(dm->job->names), px_names_count(dm->job->names) == 1 ? "" : "s");
     if (dm->last_reload_error[0])
         sbuf_printf(r, "last reload REJECTED (running generation %u): %s\n", dm->generation,
                     dm->last_reload_error);

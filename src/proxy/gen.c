@@ -34,7 +34,8 @@ static struct px_prt *prt_new(const char *name)
     return r;
 }
 
-static int bind_of(const struct cfg_bind *cb, struct px_bind *b, char *err, size_t errlen)
+static int bind_of(const struct cfg_bind *cb, struct px_bind *b, const struct px_names *names,
+                   char *err, size_t errlen)
 {
     memset(b, 0, sizeof(*b));
     if (cb->addr.kind == CFG_HOST_ANY) {
@@ -47,7 +48,7 @@ static int bind_of(const struct cfg_bind *cb, struct px_bind *b, char *err, size
         snprintf(b->str, sizeof(b->str), "*:%u", cb->addr.port);
         return 0;
     }
-    if (px_resolve(&cb->addr, &b->sa, &b->salen, err, errlen) < 0)
+    if (px_resolve(&cb->addr, names, &b->sa, &b->salen, err, errlen) < 0)
         return -1;
     px_sockaddr_str((struct sockaddr *)&b->sa, true, b->str, sizeof(b->str));
     return 0;
@@ -92,7 +93,7 @@ static struct px_srv *srv_new(const char *name, const struct sockaddr_storage *s
 }
 
 static int servers_of(const struct cfg_proxy *cp, const struct px_gen *old, struct px_gen *g,
-                      char *err, size_t errlen)
+                      const struct px_names *names, char *err, size_t errlen)
 {
     if (cp->nservers > PX_BALANCE_MAX_SERVERS) {
         snprintf(err, errlen, "%zu servers, at most %d", cp->nservers, PX_BALANCE_MAX_SERVERS);
@@ -109,7 +110,7 @@ static int servers_of(const struct cfg_proxy *cp, const struct px_gen *old, stru
         socklen_t salen;
         char e[160];
         bool checked = cp->check.kind != CFG_CHECK_NONE && cs->check;
-        if (px_resolve(&cs->addr, &sa, &salen, e, sizeof(e)) < 0) {
+        if (px_resolve(&cs->addr, names, &sa, &salen, e, sizeof(e)) < 0) {
             snprintf(err, errlen, "server %s: %s", cs->name, e);
             return -1;
         }
@@ -161,11 +162,11 @@ struct px_gen *px_gen_build(const struct cfg_proxy *cp, const struct px_gen *old
         goto fail;
     }
     for (size_t i = 0; i < cp->nbinds; i++, g->nbinds++)
-        if (bind_of(&cp->binds[i], &g->binds[i], e, sizeof(e)) < 0) {
+        if (bind_of(&cp->binds[i], &g->binds[i], lim->names, e, sizeof(e)) < 0) {
             snprintf(err, errlen, "proxy %s: bind: %s", cp->name, e);
             goto fail;
         }
-    if (servers_of(cp, old, g, e, sizeof(e)) < 0) {
+    if (servers_of(cp, old, g, lim->names, e, sizeof(e)) < 0) {
         snprintf(err, errlen, "proxy %s: %s", cp->name, e);
         goto fail;
     }

@@ -4,17 +4,19 @@
 
 #include "proxy/px-int.h"
 
-/* What resolving `auto` values needs to know about the machine. */
+/* What building a generation needs besides the configuration: the machine
+ * (for `auto` values) and the names resolved beforehand. */
 struct px_limits {
     uint64_t nofile; /* soft RLIMIT_NOFILE after raising it */
     long ncpu;
+    const struct px_names *names; /* NULL: resolve here */
 };
 
 /* Build the generation of cp. old: the running generation of the proxy of
  * the same name (NULL if none): its runtime and its servers of the same
- * name and address are taken over (referenced). Server names are resolved
- * (blocking) here. Returns a generation with one reference, or NULL with a
- * message in err ("proxy NAME: ..."). */
+ * name and address are taken over (referenced). Server names are taken
+ * from lim->names, or resolved (blocking) here. Returns a generation with one reference, or NULL
+ * with a message in err ("proxy NAME: ..."). */
 struct px_gen *px_gen_build(const struct cfg_proxy *cp, const struct px_gen *old,
                             const struct px_limits *lim, char *err, size_t errlen);
 

@@ -209,11 +209,11 @@ static int prep_checks(struct px *px, struct px_prep *p, size_t i, char *err, si
     return 0;
 }
 
-static int prep_entry(struct px *px, const struct cfg_proxy *cp, struct px_prep *p, char *err,
-                      size_t errlen)
+static int prep_entry(struct px *px, const struct cfg_proxy *cp, const struct px_names *names,
+                      struct px_prep *p, char *err, size_t errlen)
 {
     struct px_ent *old = find_ent(px, cp->name);
-    struct px_limits lim = {px->nofile, px->ncpu};
+    struct px_limits lim = {px->nofile, px->ncpu, names};
     size_t i = p->n;
     struct px_gen *g = px_gen_build(cp, old ? old->gen : NULL, &lim, err, errlen);
     if (!g)
@@ -236,8 +236,8 @@ static int prep_entry(struct px *px, const struct cfg_proxy *cp, struct px_prep 
     return prep_checks(px, p, i, err, errlen);
 }
 
-static int prepare(struct px *px, const struct cfg *cfg, struct px_prep *p, char *err,
-                   size_t errlen)
+static int prepare(struct px *px, const struct cfg *cfg, const struct px_names *names,
+                   struct px_prep *p, char *err, size_t errlen)
 {
     size_t n = cfg->nproxies ? cfg->nproxies : 1;
     memset(p, 0, sizeof(*p));
@@ -249,7 +249,7 @@ static int prepare(struct px *px, const struct cfg *cfg, struct px_prep *p, char
         goto fail;
     }
     for (size_t i = 0; i < cfg->nproxies; i++)
-        if (prep_entry(px, &cfg->proxies[i], p, err, errlen) < 0)
+        if (prep_entry(px, &cfg->proxies[i], names, p, err, errlen) < 0)
             goto fail;
     while (px->nw < p->maxw) {
         struct px_worker *w = px_worker_new(px, (int)px->nw, err, errlen);
@@ -410,14 +410,15 @@ static void log_proxies(struct px *px)
     }
 }
 
-int px_reload(struct px *px, const struct cfg *cfg, char *err, size_t errlen)
+int px_reload(struct px *px, const struct cfg *cfg, const struct px_names *names, char *err,
+              size_t errlen)
 {
     struct px_prep p;
     if (px->draining) {
         snprintf(err, errlen, "the proxy is shutting down");
         return -1;
     }
-    if (prepare(px, cfg, &p, err, errlen) < 0)
+    if (prepare(px, cfg, names, &p, err, errlen) < 0)
         return -1;
     commit(px, &p, cfg);
     log_proxies(px);
@@ -441,7 +442,7 @@ struct px *px_start(struct ev_loop *loop, const struct cfg *cfg, char *err, size
         px_stop(px);
         return NULL;
     }
-    if (px_reload(px, cfg, err, errlen) < 0) {
+    if (px_reload(px, cfg, NULL, err, errlen) < 0) {
         px_stop(px);
         return NULL;
     }

@@ -23,6 +23,7 @@
 #include "util/sbuf.h"
 
 struct px;
+struct px_names;
 
 /* Raise the soft open-files limit to the hard one, open the listeners of
  * every proxy in cfg, start the workers and the checks (the first check of
@@ -33,8 +34,24 @@ struct px;
 struct px *px_start(struct ev_loop *main_loop, const struct cfg *cfg, char *err, size_t errlen);
 
 /* Switch to new_cfg. All or nothing: on -1 (message in err) nothing
- * changed and the running proxies go on. */
-int px_reload(struct px *px, const struct cfg *new_cfg, char *err, size_t errlen);
+ * changed and the running proxies go on. names: new_cfg's DNS names,
+ * resolved beforehand (px_names_*), or NULL to resolve them here, blocking
+ * the caller. */
+int px_reload(struct px *px, const struct cfg *new_cfg, const struct px_names *names, char *err,
+              size_t errlen);
+
+/* The DNS names (server and bind host names) of a configuration, resolved
+ * ahead of px_reload so that a slow resolver does not stall the main
+ * thread (VRRP adverts run there):
+ *   px_names_new      collects them (main thread); NULL when there are
+ *                     none (or no memory: px_reload resolves them itself)
+ *   px_names_resolve  resolves every one, blocking: call it on another
+ *                     thread; it touches nothing but n
+ *   px_names_free     after px_reload. */
+struct px_names *px_names_new(const struct cfg *cfg);
+size_t px_names_count(const struct px_names *n);
+void px_names_resolve(struct px_names *n);
+void px_names_free(struct px_names *n);
 
 /* Graceful stop (SIGTERM): close the listeners now and close the
  * established connections spread over each proxy's drain timeout. Returns

@@ -360,9 +360,10 @@ void px_sess_resume(struct px_sess *s);
 /* Listening socket for b: nonblocking, SO_REUSEADDR, SO_REUSEPORT,
  * IP_FREEBIND, keepalive/nodelay inherited by accepted sockets. -1 with err. */
 int px_listen(const struct px_bind *b, const struct px_gen *g, char *err, size_t errlen);
-/* Resolve a config endpoint (a name through getaddrinfo, blocking). */
-int px_resolve(const struct cfg_endpoint *e, struct sockaddr_storage *sa, socklen_t *salen,
-               char *err, size_t errlen);
+/* Resolve a config endpoint: a name from names when it is there (resolved
+ * beforehand), else through getaddrinfo, blocking. */
+int px_resolve(const struct cfg_endpoint *e, const struct px_names *names,
+               struct sockaddr_storage *sa, socklen_t *salen, char *err, size_t errlen);
 /* "1.2.3.4:80", "[::1]:80"; ip only (no port) when port is false. */
 void px_sockaddr_str(const struct sockaddr *sa, bool port, char *buf, size_t len);
 /* TCP_NODELAY when configured (a server socket, before connecting). */

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -97,8 +98,112 @@ int px_listen(const struct px_bind *b, const struct px_gen *g, char *err, size_t
     return fd;
 }
 
-int px_resolve(const struct cfg_endpoint *e, struct sockaddr_storage *sa, socklen_t *salen,
-               char *err, size_t errlen)
+/* ---- names resolved ahead of a reload ---- */
+
+struct px_name {
+    char *name;
+    uint16_t port;
+    int rc; /* getaddrinfo's: 0, or an EAI_* code */
+    struct sockaddr_storage sa;
+    socklen_t salen;
+};
+
+struct px_names {
+    size_t n, cap;
+    struct px_name *v;
+};
+
+static struct px_name *name_find(const struct px_names *n, const char *name, uint16_t port)
+{
+    for (size_t i = 0; n && i < n->n; i++)
+        if (n->v[i].port == port && strcmp(n->v[i].name, name) == 0)
+            return &n->v[i];
+    return NULL;
+}
+
+static int name_add(struct px_names *n, const struct cfg_endpoint *e)
+{
+    if (e->kind != CFG_HOST_NAME || !e->name || name_find(n, e->name, e->port))
+        return 0;
+    if (n->n == n->cap) {
+        size_t cap = n->cap ? n->cap * 2 : 8;
+        struct px_name *v = realloc(n->v, cap * sizeof(*v));
+        if (!v)
+            return -1;
+        n->v = v;
+        n->cap = cap;
+    }
+    struct px_name *x = &n->v[n->n];
+    memset(x, 0, sizeof(*x));
+    if (!(x->name = strdup(e->name)))
+        return -1;
+    x->port = e->port;
+    x->rc = EAI_AGAIN; /* until resolved */
+    n->n++;
+    return 0;
+}
+
+struct px_names *px_names_new(const struct cfg *cfg)
+{
+    struct px_names *n = calloc(1, sizeof(*n));
+    if (!n)
+        return NULL;
+    for (size_t i = 0; i < cfg->nproxies; i++) {
+        const struct cfg_proxy *cp = &cfg->proxies[i];
+        for (size_t k = 0; k < cp->nbinds; k++)
+            if (name_add(n, &cp->binds[k].addr) < 0)
+                goto fail;
+        for (size_t k = 0; k < cp->nservers; k++)
+            if (name_add(n, &cp->servers[k].addr) < 0)
+                goto fail;
+    }
+    if (n->n)
+        return n;
+fail:
+    px_names_free(n);
+    return NULL;
+}
+
+size_t px_names_count(const struct px_names *n)
+{
+    return n ? n->n : 0;
+}
+
+static int lookup(const char *name, uint16_t port, struct sockaddr_storage *sa, socklen_t *salen)
+{
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+    char p[8];
+    snprintf(p, sizeof(p), "%u", port);
+    int rc = getaddrinfo(name, p, &hints, &res);
+    if (rc == 0 && !res)
+        rc = EAI_NONAME;
+    if (rc == 0) {
+        memcpy(sa, res->ai_addr, res->ai_addrlen);
+        *salen = res->ai_addrlen;
+    }
+    if (res)
+        freeaddrinfo(res);
+    return rc;
+}
+
+void px_names_resolve(struct px_names *n)
+{
+    for (size_t i = 0; n && i < n->n; i++)
+        n->v[i].rc = lookup(n->v[i].name, n->v[i].port, &n->v[i].sa, &n->v[i].salen);
+}
+
+void px_names_free(struct px_names *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->n; i++)
+        free(n->v[i].name);
+    free(n->v);
+    free(n);
+}
+
+int px_resolve(const struct cfg_endpoint *e, const struct px_names *names,
+               struct sockaddr_storage *sa, socklen_t *salen, char *err, size_t errlen)
 {
     memset(sa, 0, sizeof(*sa));
     if (e->kind == CFG_HOST_ADDR && e->addr.family == AF_INET) {
@@ -118,17 +223,16 @@ int px_resolve(const struct cfg_endpoint *e, struct sockaddr_storage *sa, sockle
         return 0;
     }
     if (e->kind == CFG_HOST_NAME && e->name) {
-        struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-        char port[8];
-        snprintf(port, sizeof(port), "%u", e->port);
-        int rc = getaddrinfo(e->name, port, &hints, &res);
-        if (rc != 0 || !res) {
+        const struct px_name *x = name_find(names, e->name, e->port);
+        int rc = x ? x->rc : lookup(e->name, e->port, sa, salen);
+        if (rc != 0) {
             snprintf(err, errlen, "cannot resolve %s: %s", e->name, gai_strerror(rc));
             return -1;
         }
-        memcpy(sa, res->ai_addr, res->ai_addrlen);
-        *salen = res->ai_addrlen;
-        freeaddrinfo(res);
+        if (x) {
+            *sa = x->sa;
+            *salen = x->salen;
+        }
         return 0;
     }
     snprintf(err, errlen, "no address");
