@@ -100,8 +100,9 @@ static void on_check(struct chk_target *t, const struct chk_event *ev, void *arg
     atomic_store(&s->healthy, up);
     if (!up && atomic_load(&s->active)) {
         log_info("px", s->prt ? s->prt->name : NULL,
-                 "server %s is down: closing its %u connections over %llu ms", s->name,
-                 atomic_load(&s->active), (unsigned long long)(s->drain_ns / NS_PER_MS));
+                 "server %s is down: its %u connections move to other servers if it has "
+                 "not answered them yet, else close over %llu ms",
+                 s->name, atomic_load(&s->active), (unsigned long long)(s->drain_ns / NS_PER_MS));
         broadcast_drain(s->px, s, s->drain_ns);
     }
     if (s->prt)

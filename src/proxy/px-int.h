@@ -272,6 +272,7 @@ struct px_sess {
     bool c_rd, c_wr, s_rd, s_wr; /* edge-triggered readiness */
     bool c_hup, s_hup;           /* FIN, hang-up or error reported: read until EOF */
     bool replay;                 /* no server byte yet: a reset may be retried */
+    bool drain_all;              /* drain_at is the proxy's (SIGTERM), not a server's */
     bool queued;                 /* on the worker's ready list */
     struct px_sess *rnext;       /* ready list */
 };

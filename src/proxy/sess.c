@@ -193,6 +193,10 @@ static int connect_to(struct px_sess *s, int idx)
     int fd = socket(srv->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
+    /* a drain deadline set for the server of an earlier attempt is not this
+     * one's business (the proxy's own, on SIGTERM, stays) */
+    if (!s->drain_all)
+        s->drain_at = 0;
     px_sock_nodelay(fd, g);
     s->srv = (int16_t)idx;
     s->tried |= 1ULL << idx;
@@ -305,6 +309,18 @@ static void arm_idle(struct px_sess *s)
     ev_timer_start_at(w->loop, &s->tmr, at, on_timer, s);
 }
 
+/* Send the client's kept bytes to the next server, from the first one: the
+ * server has sent nothing yet, so the client cannot tell. */
+static void replay_elsewhere(struct px_sess *s)
+{
+    count(s, PX_C_replays);
+    server_close(s);
+    s->c2s.off = 0;
+    s->c2s.pending = s->c2s.end;
+    s->c2s.shut = false;
+    (void)connect_next(s, -1);
+}
+
 /* The server reset (or failed) before sending anything: with the client's
  * bytes kept, try the next server as if the connect had failed. */
 static void server_error(struct px_sess *s, int err)
@@ -316,12 +332,7 @@ static void server_error(struct px_sess *s, int err)
     }
     px_add(&gen_of(s)->srv[s->srv].s->conn_fail[CHK_R_RESET], 1);
     px_add(&gen_of(s)->rt->conn_fail[CHK_R_RESET], 1);
-    count(s, PX_C_replays);
-    server_close(s);
-    s->c2s.off = 0;
-    s->c2s.pending = s->c2s.end;
-    s->c2s.shut = false;
-    (void)connect_next(s, -1);
+    replay_elsewhere(s);
 }
 
 /* The server connection is up (EPOLLOUT, or a write went through): from
@@ -534,6 +545,23 @@ void px_sess_drain(struct px_worker *w, const struct px_srv *srv, uint64_t drain
         next = s->next;
         if (srv && (s->srv < 0 || gen_of(s)->srv[s->srv].s != srv))
             continue;
+        if (srv && s->state == PX_S_CONNECTING) {
+            /* not a connection to that server yet, and it will not become
+             * one: try the next server now rather than at the connect
+             * timeout (a server that went away silently never answers) */
+            server_close(s);
+            (void)connect_next(s, -1);
+            continue;
+        }
+        if (srv && s->replay) {
+            /* connected, but the server has said nothing yet (a TLS
+             * handshake waiting for its ServerHello): replay elsewhere
+             * now instead of closing the client later */
+            replay_elsewhere(s);
+            continue;
+        }
+        if (!srv)
+            s->drain_all = true;
         uint64_t d = srv ? drain_ns : gen_of(s)->drain_ns;
         if (d == 0) {
             sess_close(s, PX_C_closed_drain);

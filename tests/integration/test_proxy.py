@@ -376,6 +376,44 @@ def test_kill_standin_no_failed_connection(lab, haplanes, mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_silent_server_death_no_failed_connection(lab, haplanes, mode):
+    """50 new TLS connections/s; 1.5 s in, master2 vanishes without a word
+    (its link goes down: no RST, no FIN, connects time out). Connections
+    opened after that all succeed: a connect to master2 times out and goes
+    to the next server, and when master2 is marked down, the connections
+    still connecting to it, or connected but not yet answered, move to
+    another server at once (they used to keep master2's drain deadline and
+    be closed after they had moved). Those that master2 had begun to answer
+    at the instant it vanished die with it: they are excused, and shown."""
+    h = haplanes[mode]
+    all_up(h)
+    before = h.proxies()["api"]
+    bg = Background(lab, "rate", NODE1, port(mode, "api"), lab.ca, 50, 5)
+    try:
+        time.sleep(1.5)
+        t_fail = time.time()
+        lab.fail("master2")
+        r = bg.result(timeout=90)
+        after = h.proxies()["api"]
+    finally:
+        bg.kill()
+        lab.heal("master2")
+    res = r["results"]
+    assert len(res) == 250
+    # answered by master2 before it vanished, the rest of the exchange lost
+    lost = [x for x in res if not x["ok"] and x["start"] < t_fail]
+    failed = [x for x in res if not x["ok"] and x["start"] >= t_fail]
+    print("%s: %d connections, %d begun before the link went down and lost"
+          % (mode, len(res), len(lost)))
+    assert not failed, "failed connections after the fault: %s" % failed
+    assert all(x["host"] in ("master1", "master3") for x in res if x["start"] > t_fail + 0.1)
+    srv = {s["name"]: s for s in after["servers"]}
+    assert srv["master2"]["health"] == "down"
+    assert after["counters"]["retries"] > before["counters"]["retries"]
+    h.wait_health("api", "up", timeout=15)
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_notready_down_drained_and_back(lab, haplanes, mode):
     """master3's /readyz turns 503: marked down within interval x fall (+ the
     check timeout), its established connections are closed spread over the
