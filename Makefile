@@ -41,7 +41,7 @@ UTSRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UTBINS  := $(UTSRCS:tests/unit/%.c=$(A)/%)
 ALIBOBJS := $(LIBSRCS:%.c=$(A)/%.o)
 
-.PHONY: all check unit integration deps demo bench fuzz install clean format
+.PHONY: all check unit integration deps demo bench fuzz install clean format FORCE
 # keep unit-test objects between runs (they are intermediates of a pattern rule)
 .SECONDARY:
 
@@ -49,6 +49,14 @@ all: $(B)/haplane
 
 $(B)/haplane: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# `haplane version` names the commit it was built from: main.o is rebuilt
+# whenever that changes (the stamp is rewritten only when it differs)
+$(B)/gitrev.stamp: FORCE
+	@mkdir -p $(B)
+	@echo '$(GITREV)' | cmp -s - $@ || echo '$(GITREV)' > $@
+$(B)/src/main.o: $(B)/gitrev.stamp
+FORCE:
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
