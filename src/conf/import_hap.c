@@ -334,7 +334,8 @@ static int k_number(struct hap_rd *h, struct hap_px *px, const struct hap_line *
 static int k_stats(struct hap_rd *h, struct hap_px *px, const struct hap_line *l)
 {
     px->has_stats = true;
-    return hap_ignored(h, &l->w[0], "", "no stats page; see haplane status and its metrics");
+    return hap_ignored(h, &l->w[0], "",
+                       "no stats page; see haplane status (haplane status --json for counters)");
 }
 
 static int k_disabled(struct hap_rd *h, struct hap_px *px, const struct hap_line *l)

@@ -13,7 +13,7 @@ struct why {
 };
 
 #define W_MAIL  "haplane sends no e-mail; use notify scripts"
-#define W_SNMP  "no SNMP or D-Bus; see haplane status and its metrics"
+#define W_SNMP  "no SNMP or D-Bus; see haplane status (haplane status --json for counters)"
 #define W_LVS   "LVS/IPVS is not used: haplane's proxy balances the connections"
 #define W_PROC  "process settings of keepalived have no equivalent"
 #define W_BUFS  "socket buffer tuning has no equivalent"

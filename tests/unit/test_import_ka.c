@@ -390,7 +390,8 @@ static void global_settings(void **state)
                "globals/keepalived.conf:21:5: warning: 'max_auto_priority' is not supported; "
                "ignored (use 'realtime on' for a realtime scheduling class)\n" COMPAT
                "globals/keepalived.conf:22:5: warning: 'enable_snmp_vrrp' is not supported; "
-               "ignored (no SNMP or D-Bus; see haplane status and its metrics)\n" COMPAT
+               "ignored (no SNMP or D-Bus; see haplane status (haplane status --json for "
+               "counters))\n" COMPAT
                "globals/keepalived.conf:23:5: warning: 'dynamic_interfaces' is not supported; "
                "ignored (a missing interface is reported at start)\n" COMPAT
                "globals/keepalived.conf:39:5: warning: 'use_vmac' is not supported; ignored "
