@@ -112,3 +112,27 @@ def test_slow_dns_on_reload_does_not_stall_vrrp(vr, lab):
     wait_for(lambda: vr.status_all("master1")["config"]["generation"] == gen + 1, 3, 0.05,
              "the next reload")
     assert vr.status_all("master1")["config"]["last_reload_error"] is None
+
+
+def test_sigterm_while_a_reload_waits_for_dns(vr, lab):
+    """SIGHUP starts a reload that waits for the slow name, SIGTERM comes
+    during the wait: the daemon hands the VIP over and exits 0 at once
+    (the lookup thread is not waited for), and the other master takes over;
+    a second SIGHUP during the wait is noted and does not pile up."""
+    vr.start("master1", config("master1", 120))
+    vr.start("master2", config("master2", 100))
+    vr.wait_holder("master1", timeout=3)
+    vr.write("master1", "haplane.conf",
+             config("master1", 120, "    server slow %s:6443\n" % NAME))
+    vr.send("master1", signal.SIGHUP)
+    wait_for(lambda: vr.status_all("master1")["config"]["reload_pending"], 2, 0.02,
+             "the reload to wait for DNS")
+    vr.send("master1", signal.SIGHUP)
+    wait_for(lambda: "reloading again after it" in vr.log("master1"), 2, 0.02,
+             "the second SIGHUP noted")
+    t = time.monotonic()
+    rc = lab.stop("master1", "haplane", sig=signal.SIGTERM, timeout=5)
+    assert rc == 0, vr.log("master1")[-2000:]
+    assert time.monotonic() - t < 2.5  # not after the 3 s lookup
+    vr.wait_holder("master2", timeout=2)
+    assert "SIGTERM: shutting down" in vr.log("master1")
