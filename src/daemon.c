@@ -4,14 +4,14 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <signal.h>
-#include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "conf/cfg.h"
@@ -89,6 +89,15 @@ static void log_summary(struct daemon *dm, const char *what)
 
 static void on_proxy_health(const char *proxy, int healthy, void *arg);
 
+/* A reload refused: the running generation stays; status shows why. */
+static void reject_reload(struct daemon *dm, const char *what, const char *err)
+{
+    dm->reloads_rejected++;
+    snprintf(dm->last_reload_error, sizeof(dm->last_reload_error), "%s%.490s", what, err);
+    log_error("main", NULL, "reload rejected, generation %u keeps running: %s%s", dm->generation,
+              what, err);
+}
+
 /* The second half of a reload: next is loaded and valid, its names (if
  * any) resolved. Takes next. */
 static void apply_reload(struct daemon *dm, struct cfg *next, const struct px_names *names)
@@ -97,10 +106,7 @@ static void apply_reload(struct daemon *dm, struct cfg *next, const struct px_na
     char err[512];
     if (dm->px && px_reload(dm->px, next, names, err, sizeof(err)) < 0) {
         cfg_free(next);
-        dm->reloads_rejected++;
-        snprintf(dm->last_reload_error, sizeof(dm->last_reload_error), "proxy: %.490s", err);
-        log_error("main", NULL, "reload rejected, generation %u keeps running: proxy: %s",
-                  dm->generation, err);
+        reject_reload(dm, "proxy: ", err);
         return;
     }
     if (dm->vrrp && vrrp_reload(dm->vrrp, next, err, sizeof(err)) < 0) {
@@ -199,10 +205,7 @@ static void on_reload(struct ev_loop *loop, int signo, void *arg)
     char err[512];
     struct cfg *next = load_config(dm->sources, err, sizeof(err));
     if (!next) {
-        dm->reloads_rejected++;
-        snprintf(dm->last_reload_error, sizeof(dm->last_reload_error), "%s", err);
-        log_error("main", NULL, "reload rejected, generation %u keeps running: %s", dm->generation,
-                  err);
+        reject_reload(dm, "", err);
         return;
     }
     struct px_names *names = dm->px ? px_names_new(next) : NULL;
