@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "conf/cfg.h"
+#include "conf/conf.h"
 #include "ctl/ctl.h"
 #include "ev/ev.h"
 #include "log.h"
@@ -27,7 +27,7 @@ struct daemon {
     struct ctl ctl;
     struct vrrp *vrrp;
     struct px *px;
-    const struct cfg_sources *sources;
+    const struct imp_sources *sources;
     char config_path[1024]; /* the sources, for logs and status */
     struct cfg *cfg;
     unsigned generation; /* 1 for the first load, +1 per accepted reload */
@@ -51,12 +51,12 @@ struct reload_job {
 /* Load the sources; log every diagnostic (errors at error level, warnings
  * at warn). On failure, *first_error holds the first error line. Returns
  * the new model (owned by the caller) or NULL. */
-static struct cfg *load_config(const struct cfg_sources *src, char *first_error, size_t cap)
+static struct cfg *load_config(const struct imp_sources *src, char *first_error, size_t cap)
 {
     struct cfg *cfg = NULL;
     struct cfg_diags d = {0};
     char path[1024];
-    int rc = cfg_load_sources(src, &cfg, &d);
+    int rc = imp_load(src, &cfg, &d);
     first_error[0] = 0;
     for (size_t i = 0; i < d.n; i++) {
         char line[600];
@@ -74,7 +74,7 @@ static struct cfg *load_config(const struct cfg_sources *src, char *first_error,
         cfg_free(cfg);
         if (!first_error[0])
             snprintf(first_error, cap, "%s: cannot load configuration",
-                     cfg_sources_describe(src, path, sizeof(path)));
+                     imp_describe(src, path, sizeof(path)));
         return NULL;
     }
     return cfg;
@@ -358,7 +358,7 @@ int daemon_run(const struct daemon_opts *o)
     memset(&dm, 0, sizeof(dm));
     dm.ctl.fd = -1;
     dm.sources = &o->sources;
-    cfg_sources_describe(&o->sources, dm.config_path, sizeof(dm.config_path));
+    imp_describe(&o->sources, dm.config_path, sizeof(dm.config_path));
     dm.started_ns = ev_clock_ns();
     dm.cfg = load_config(&o->sources, err, sizeof(err));
     if (!dm.cfg)

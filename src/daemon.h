@@ -4,10 +4,10 @@
 #ifndef HAPLANE_DAEMON_H
 #define HAPLANE_DAEMON_H
 
-#include "conf/cfg.h"
+#include "import/import.h"
 
 struct daemon_opts {
-    struct cfg_sources sources; /* native file, or keepalived.conf and/or haproxy.cfg;
+    struct imp_sources sources; /* native file, or keepalived.conf and/or haproxy.cfg;
                                    read again on SIGHUP */
     const char *control_path;   /* control socket */
 };

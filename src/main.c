@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf/cfg.h"
+#include "import/import.h"
 #include "ctl/ctl.h"
 #include "daemon.h"
 #include "log.h"
@@ -224,7 +224,7 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
 /* The configuration sources of run/check/convert. Returns -1 when they are
  * complete, or a usage error's exit code. */
 static int sources(const char *cmd, const char *usage, const struct common *c, enum cfg_facts facts,
-                   struct cfg_sources *src)
+                   struct imp_sources *src)
 {
     if (c->config && (c->keepalived || c->haproxy))
         return usage_error(cmd, usage, "%s",
@@ -235,7 +235,7 @@ static int sources(const char *cmd, const char *usage, const struct common *c, e
                            "and/or --haproxy FILE)");
     if (c->config_id && !c->keepalived)
         return usage_error(cmd, usage, "%s", "--config-id applies to --keepalived only");
-    *src = (struct cfg_sources){
+    *src = (struct imp_sources){
         .native = c->config,
         .keepalived = c->keepalived,
         .haproxy = c->haproxy,
@@ -249,17 +249,17 @@ static int cmd_check(int argc, char **argv)
 {
     struct common c = {0};
     int quiet = 0, rc = parse_common(argc, argv, "check", usage_check, &c, &quiet);
-    struct cfg_sources src;
+    struct imp_sources src;
     if (rc >= 0 || (rc = sources("check", usage_check, &c, CFG_FACTS_WARN, &src)) >= 0)
         return rc;
     struct cfg *cfg = NULL;
     struct cfg_diags d = {0};
-    rc = cfg_load_sources(&src, &cfg, &d);
+    rc = imp_load(&src, &cfg, &d);
     cfg_diags_print(&d, stderr);
     if (rc == 0 && !quiet) {
         char sum[256], name[1024];
         cfg_summary(cfg, sum, sizeof(sum));
-        printf("%s: ok: %s\n", cfg_sources_describe(&src, name, sizeof(name)), sum);
+        printf("%s: ok: %s\n", imp_describe(&src, name, sizeof(name)), sum);
     }
     cfg_diags_free(&d);
     cfg_free(cfg);
@@ -278,7 +278,7 @@ static int cmd_run(int argc, char **argv)
 }
 
 /* The comment on top of a converted file. */
-static void convert_header(const struct cfg_sources *src, char *buf, size_t len)
+static void convert_header(const struct imp_sources *src, char *buf, size_t len)
 {
     int n = snprintf(buf, len, "haplane configuration, made by `haplane convert` (haplane %s)%s\n",
                      HAPLANE_VERSION, src->native ? "" : " from:");
@@ -296,13 +296,13 @@ static int cmd_convert(int argc, char **argv)
 {
     struct common c = {0};
     int quiet = 0, rc = parse_common(argc, argv, "convert", usage_convert, &c, &quiet);
-    struct cfg_sources src;
+    struct imp_sources src;
     if (rc >= 0 || (rc = sources("convert", usage_convert, &c, CFG_FACTS_WARN, &src)) >= 0)
         return rc;
     struct cfg *cfg = NULL;
     struct cfg_diags d = {0};
     char header[4096];
-    rc = cfg_load_sources(&src, &cfg, &d);
+    rc = imp_load(&src, &cfg, &d);
     cfg_diags_print(&d, stderr);
     convert_header(&src, header, sizeof(header));
     if (rc == 0 && (cfg_write_converted(cfg, header, stdout) < 0 || fflush(stdout) != 0)) {

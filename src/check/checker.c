@@ -1,6 +1,6 @@
-/* chk: see checker.h. One check at a time per target: connect, (TLS),
+/* chk: see check.h. One check at a time per target: connect, (TLS),
  * send the request, read until chk_http_verdict() decides, chk_done(). */
-#include "check/checker.h"
+#include "check/check.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -11,7 +11,7 @@
 
 #include "check/http.h"
 #include "check/state.h"
-#include "check/tls.h"
+#include "check/tls-int.h"
 #include "check/verdict.h"
 #include "log.h"
 

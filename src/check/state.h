@@ -25,7 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "check/chk-t.h"
+#include "check/check-t.h"
 
 /* "ok", "refused", ...; "unknown" outside the enum. */
 const char *chk_result_str(enum chk_result r);

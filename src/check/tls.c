@@ -1,5 +1,5 @@
-/* chk_tls: see tls.h. */
-#include "check/tls.h"
+/* chk_tls: see tls-int.h. */
+#include "check/tls-int.h"
 
 #include <errno.h>
 #include <stdbool.h>

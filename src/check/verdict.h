@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "check/chk-t.h"
+#include "check/check-t.h"
 
 /* What a check concluded; detail is a short human text for logs and
  * status ("HTTP 503", "bad-status-line at byte 4", "no response"). */

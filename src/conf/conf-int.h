@@ -1,14 +1,14 @@
 /* conf-int: internals shared by the files of src/conf (lexer, parser,
  * validation). Not for use outside src/conf, except by the importers.
  */
-#ifndef HAPLANE_CONF_INT_H
-#define HAPLANE_CONF_INT_H
+#ifndef HAPLANE_CONF_CONF_INT_H
+#define HAPLANE_CONF_CONF_INT_H
 
 #include <stdarg.h>
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "conf/cfg.h"
+#include "conf/conf.h"
 
 /* ---- lexer (lex.c) ---------------------------------------------------- */
 

@@ -3,7 +3,7 @@
  * files that exist on the hosts it is meant for, not necessarily on the
  * one that validates it, so these checks are separate from validation:
  * `haplane check` and `convert` report them as warnings, `haplane run` as
- * errors (cfg_sources.facts).
+ * errors (imp_sources.facts).
  *
  * cfg_check_host is pure given its struct cfg_host; cfg_host_system() is
  * the real machine (netlink-free: if_nametoindex, getifaddrs, stat, access,

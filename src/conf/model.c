@@ -1,6 +1,6 @@
 /* model: defaults, lookups, summary and freeing of the configuration model.
  *
- * Every default lives here, once; cfg-t.h documents them next to the fields.
+ * Every default lives here, once; conf-t.h documents them next to the fields.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>

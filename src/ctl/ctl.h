@@ -3,8 +3,8 @@
  * closes the connection. The socket knows nothing about the daemon: each
  * command goes to the handler given at ctl_open, which fills the reply.
  */
-#ifndef HAPLANE_CTL_H
-#define HAPLANE_CTL_H
+#ifndef HAPLANE_CTL_CTL_H
+#define HAPLANE_CTL_CTL_H
 
 #include <stddef.h>
 

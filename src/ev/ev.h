@@ -8,8 +8,8 @@
  * including its own and including one that is still pending in the current
  * epoll batch: the loop drops the stale event.
  */
-#ifndef HAPLANE_EV_H
-#define HAPLANE_EV_H
+#ifndef HAPLANE_EV_EV_H
+#define HAPLANE_EV_EV_H
 
 #include <signal.h>
 #include <stdint.h>

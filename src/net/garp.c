@@ -1,5 +1,5 @@
-/* garp: see garp.h. */
-#include "net/garp.h"
+/* garp: see net.h. */
+#include "net/net.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
 /* nl: see nl.h. */
-#include "net/nl.h"
+#include "net/net.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

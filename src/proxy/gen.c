@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxy/gen.h"
+#include "proxy/gen-int.h"
 
 static enum px_balance_algo algo_of(enum cfg_balance b)
 {

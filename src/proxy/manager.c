@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "check/state.h"
-#include "proxy/gen.h"
-#include "proxy/manager.h"
+#include "proxy/gen-int.h"
+#include "proxy/manager-int.h"
 
 /* ---- messages to and from workers ---- */
 

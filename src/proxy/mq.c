@@ -5,7 +5,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "proxy/px-int.h"
+#include "proxy/proxy-int.h"
 
 int px_mq_init(struct px_mq *q)
 {

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "check/chk-t.h"
+#include "check/check-t.h"
 #include "proxy/balance.h"
 
 /* File descriptors kept out of the connection budget: listeners, epoll and

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "proxy/px-int.h"
+#include "proxy/proxy-int.h"
 
 int px_pool_pipe_get(struct px_pool *p, struct px_pipe *out)
 {

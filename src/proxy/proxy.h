@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 
-#include "conf/cfg-t.h"
+#include "conf/conf-t.h"
 #include "ev/ev.h"
 #include "util/sbuf.h"
 

@@ -20,7 +20,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "proxy/px-int.h"
+#include "proxy/proxy-int.h"
 
 enum dir_res { DIR_OK, DIR_SRC_ERR, DIR_DST_ERR };
 

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "check/state.h"
-#include "proxy/px-int.h"
+#include "proxy/proxy-int.h"
 
 #define PX_FREE_SESS_MAX 1024
 #define EV_ET            (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)

@@ -10,7 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "proxy/px-int.h"
+#include "proxy/proxy-int.h"
 
 #ifndef IPV6_FREEBIND
 #define IPV6_FREEBIND 78

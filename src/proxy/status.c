@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check/state.h"
-#include "proxy/manager.h"
+#include "proxy/manager-int.h"
 
 /* Connect failures worth showing, in this order. */
 static const enum chk_result fail_kinds[] = {

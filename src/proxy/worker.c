@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "proxy/px-int.h"
+#include "proxy/proxy-int.h"
 
 uint64_t px_worker_rand(struct px_worker *w)
 {

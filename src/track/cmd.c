@@ -1,5 +1,5 @@
 /* track cmd: see cmd.h. */
-#include "track/cmd.h"
+#include "track/cmd-int.h"
 
 #include <errno.h>
 #include <grp.h>

@@ -1,5 +1,5 @@
 /* track link: see link.h. */
-#include "track/link.h"
+#include "track/link-int.h"
 
 #include <errno.h>
 #include <libmnl/libmnl.h>

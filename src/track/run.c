@@ -1,5 +1,5 @@
 /* track run: see run.h. */
-#include "track/run.h"
+#include "track/run-int.h"
 
 #include <errno.h>
 #include <poll.h>

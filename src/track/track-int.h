@@ -1,15 +1,15 @@
 /* track-int: types shared by track.c (life cycle, notify, status) and
  * script.c (vrrp_script runs). Not for use outside src/track. */
-#ifndef HAPLANE_TRACK_INT_H
-#define HAPLANE_TRACK_INT_H
+#ifndef HAPLANE_TRACK_TRACK_INT_H
+#define HAPLANE_TRACK_TRACK_INT_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "track/cmd.h"
+#include "track/cmd-int.h"
 #include "track/counter.h"
-#include "track/link.h"
-#include "track/run.h"
+#include "track/link-int.h"
+#include "track/run-int.h"
 #include "track/track.h"
 
 /* What the config says about one vrrp_script, copied (owned). */

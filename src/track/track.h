@@ -20,13 +20,13 @@
  * user lookups (getpwnam_r: at start and reload, and for each notify command
  * that names its own user) and the one-off link query of a new name.
  */
-#ifndef HAPLANE_TRACK_H
-#define HAPLANE_TRACK_H
+#ifndef HAPLANE_TRACK_TRACK_H
+#define HAPLANE_TRACK_TRACK_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conf/cfg-t.h"
+#include "conf/conf-t.h"
 #include "ev/ev.h"
 #include "track/counter.h"
 #include "util/sbuf.h"

@@ -1,8 +1,8 @@
 /* sbuf: a growable byte buffer for building replies, JSON and log lines.
  * Owns its memory; sbuf_free releases it. On allocation failure the buffer
  * is marked failed and further appends are dropped (check sbuf->failed). */
-#ifndef HAPLANE_SBUF_H
-#define HAPLANE_SBUF_H
+#ifndef HAPLANE_UTIL_SBUF_H
+#define HAPLANE_UTIL_SBUF_H
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vrrp/io.h"
+#include "vrrp/io-int.h"
 #include "vrrp/vrrp-int.h"
 
 #define US_TO_NS 1000ULL

@@ -1,5 +1,5 @@
-/* io: see io.h. */
-#include "vrrp/io.h"
+/* io: see io-int.h. */
+#include "vrrp/io-int.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

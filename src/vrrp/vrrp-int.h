@@ -1,18 +1,17 @@
 /* vrrp-int: the engine's internal types, shared by vrrp.c (manager,
  * sockets, tracking), instance.c (one virtual router) and status.c. */
-#ifndef HAPLANE_VRRP_INT_H
-#define HAPLANE_VRRP_INT_H
+#ifndef HAPLANE_VRRP_VRRP_INT_H
+#define HAPLANE_VRRP_VRRP_INT_H
 
 #include <net/if.h>
 
-#include "conf/cfg.h"
+#include "conf/conf.h"
 #include "ev/ev.h"
 #include "log.h"
-#include "net/garp.h"
-#include "net/nl.h"
+#include "net/net.h"
 #include "track/track.h"
 #include "vrrp/fsm.h"
-#include "vrrp/io.h"
+#include "vrrp/io-int.h"
 #include "vrrp/pkt.h"
 #include "vrrp/vrrp.h"
 

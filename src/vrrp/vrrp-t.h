@@ -5,8 +5,8 @@
  * (VRRPv3's wire unit; a v2 interval of N seconds is N * 100), every timer
  * duration the cores compute is in microseconds.
  */
-#ifndef HAPLANE_VRRP_T_H
-#define HAPLANE_VRRP_T_H
+#ifndef HAPLANE_VRRP_VRRP_T_H
+#define HAPLANE_VRRP_VRRP_T_H
 
 #include <netinet/in.h>
 #include <stdbool.h>

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "util/sbuf.h"
-#include "vrrp/io.h"
+#include "vrrp/io-int.h"
 #include "vrrp/vrrp-int.h"
 
 #define RX_BATCH 64

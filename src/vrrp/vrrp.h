@@ -2,12 +2,12 @@
  * the caller's event loop: raw sockets, timers, the state machine (fsm.c),
  * VIPs through netlink with a kernel lifetime, GARP/NA, tracking.
  */
-#ifndef HAPLANE_VRRP_H
-#define HAPLANE_VRRP_H
+#ifndef HAPLANE_VRRP_VRRP_H
+#define HAPLANE_VRRP_VRRP_H
 
 #include <stddef.h>
 
-#include "conf/cfg-t.h"
+#include "conf/conf-t.h"
 #include "ev/ev.h"
 #include "util/sbuf.h"
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf/cfg.h"
+#include "conf/conf.h"
 
 #define FIXTURES "tests/fixtures/conf/"
 

@@ -475,7 +475,7 @@ static void every_proxy_directive(void **state)
     cfg_free(c);
 }
 
-/* A minimal file: every default, as documented in cfg-t.h. */
+/* A minimal file: every default, as documented in conf-t.h. */
 static void defaults(void **state)
 {
     struct cfg *c = load_ok("vrrp_instance vi {\n"

@@ -4,6 +4,7 @@
 #define HAPLANE_TEST_IMPORT_H
 
 #include "test_conf.h"
+#include "import/import.h"
 
 #define COMPAT "tests/fixtures/compat/"
 
@@ -32,7 +33,7 @@ __attribute__((unused)) static struct cfg *import_ok(const char *ka, const char 
                                                      const char *id, const char *warnings)
 {
     char kp[256], hp[256];
-    struct cfg_sources src = {
+    struct imp_sources src = {
         .config_id = id, .env = test_env, .host = &everything, .facts = CFG_FACTS_WARN};
     struct cfg_diags d = {0};
     struct cfg *c = NULL;
@@ -41,7 +42,7 @@ __attribute__((unused)) static struct cfg *import_ok(const char *ka, const char 
     snprintf(hp, sizeof(hp), COMPAT "%s", hap ? hap : "");
     src.keepalived = ka ? kp : NULL;
     src.haproxy = hap ? hp : NULL;
-    int r = cfg_load_sources(&src, &c, &d);
+    int r = imp_load(&src, &c, &d);
     char *got = diags_text(&d);
     if (warnings) /* NULL: any warnings */
         assert_string_equal(got, warnings);
@@ -58,12 +59,12 @@ __attribute__((unused)) static int import_texts(const char *ka, const char *hap,
                                                 const struct cfg_host *host, enum cfg_facts facts,
                                                 struct cfg **out, char **diags)
 {
-    struct cfg_text k = {"k.conf", ka, ka ? strlen(ka) : 0};
-    struct cfg_text h = {"h.cfg", hap, hap ? strlen(hap) : 0};
-    struct cfg_sources src = {
+    struct imp_text k = {"k.conf", ka, ka ? strlen(ka) : 0};
+    struct imp_text h = {"h.cfg", hap, hap ? strlen(hap) : 0};
+    struct imp_sources src = {
         .config_id = id, .env = test_env, .host = host ? host : &everything, .facts = facts};
     struct cfg_diags d = {0};
-    int r = cfg_import_texts(ka ? &k : NULL, hap ? &h : NULL, &src, out, &d);
+    int r = imp_load_texts(ka ? &k : NULL, hap ? &h : NULL, &src, out, &d);
 
     *diags = diags_text(&d);
     if (r == 0)

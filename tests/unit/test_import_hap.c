@@ -5,7 +5,7 @@
  * trip. (Malformed inputs: test_import_hap_errors.c.) */
 #include "test_import.h"
 
-#include "conf/import-int.h"
+#include "import/import-int.h"
 
 static void assert_ep(const struct cfg_endpoint *e, const char *text)
 {

@@ -158,15 +158,15 @@ static void run_case(void **state)
 {
     const struct bad *b = *state;
     size_t len = strlen(b->in);
-    struct cfg_text h = {"h.cfg", b->in, len};
-    struct cfg_sources src = {.env = test_env, .host = &everything, .facts = CFG_FACTS_ERROR};
+    struct imp_text h = {"h.cfg", b->in, len};
+    struct imp_sources src = {.env = test_env, .host = &everything, .facts = CFG_FACTS_ERROR};
     struct cfg_diags d = {0};
     struct cfg *c = (struct cfg *)1;
     int r;
 
     if (!strcmp(b->name, "nul_byte"))
         h.len = len + 2; /* the NUL and the newline after it */
-    r = cfg_import_texts(NULL, &h, &src, &c, &d);
+    r = imp_load_texts(NULL, &h, &src, &c, &d);
     char *got = diags_text(&d);
     assert_string_equal(got, b->want);
     assert_int_equal(r, -1);

@@ -9,7 +9,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-#include "conf/import-int.h"
+#include "import/import-int.h"
 
 static void assert_addr(const struct cfg_addr *a, const char *text, int prefix)
 {
@@ -755,16 +755,16 @@ static void machine_facts(void **state)
     cfg_free(c);
 }
 
-/* A native file gets the same machine checks through cfg_load_sources. */
+/* A native file gets the same machine checks through imp_load. */
 static void native_facts(void **state)
 {
-    struct cfg_sources src = {
+    struct imp_sources src = {
         .native = FIXTURES "seed-keepalived.conf", .host = &nothing, .facts = CFG_FACTS_ERROR};
     struct cfg_diags d = {0};
     struct cfg *c = NULL;
     char name[256];
 
-    assert_int_equal(cfg_load_sources(&src, &c, &d), -1);
+    assert_int_equal(imp_load(&src, &c, &d), -1);
     assert_null(c);
     char *got = diags_text(&d);
     assert_string_equal(got, FIXTURES "seed-keepalived.conf:6:10: error: command 'killall' is not "
@@ -774,17 +774,16 @@ static void native_facts(void **state)
     free(got);
     cfg_diags_free(&d);
     src.facts = CFG_FACTS_WARN;
-    assert_int_equal(cfg_load_sources(&src, &c, &d), 0);
+    assert_int_equal(imp_load(&src, &c, &d), 0);
     assert_int_equal(d.nwarnings, 2);
     cfg_free(c);
     cfg_diags_free(&d);
 
-    assert_string_equal(cfg_sources_describe(&src, name, sizeof(name)),
-                        FIXTURES "seed-keepalived.conf");
-    struct cfg_sources both = {.keepalived = "k.conf", .haproxy = "h.cfg"};
-    assert_string_equal(cfg_sources_describe(&both, name, sizeof(name)), "k.conf + h.cfg");
+    assert_string_equal(imp_describe(&src, name, sizeof(name)), FIXTURES "seed-keepalived.conf");
+    struct imp_sources both = {.keepalived = "k.conf", .haproxy = "h.cfg"};
+    assert_string_equal(imp_describe(&both, name, sizeof(name)), "k.conf + h.cfg");
     both.native = "x.conf";
-    assert_int_equal(cfg_load_sources(&both, &c, &d), -1);
+    assert_int_equal(imp_load(&both, &c, &d), -1);
     got = diags_text(&d);
     assert_string_equal(got, "error: a native file cannot be combined with keepalived or haproxy "
                              "files\n");

@@ -181,12 +181,12 @@ static const struct bad cases[] = {
 static void run_case(void **state)
 {
     const struct bad *b = *state;
-    struct cfg_text k = {b->file ? b->file : "k.conf", b->in, strlen(b->in)};
-    struct cfg_sources src = {
+    struct imp_text k = {b->file ? b->file : "k.conf", b->in, strlen(b->in)};
+    struct imp_sources src = {
         .config_id = "master1", .host = &everything, .facts = CFG_FACTS_ERROR};
     struct cfg_diags d = {0};
     struct cfg *c = (struct cfg *)1;
-    int r = cfg_import_texts(&k, NULL, &src, &c, &d);
+    int r = imp_load_texts(&k, NULL, &src, &c, &d);
     char *got = diags_text(&d);
 
     assert_string_equal(got, b->want);

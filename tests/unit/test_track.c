@@ -12,10 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "track/cmd.h"
+#include "track/cmd-int.h"
 #include "track/counter.h"
-#include "track/link.h"
-#include "track/run.h"
+#include "track/link-int.h"
+#include "track/run-int.h"
 
 /* Feed a string of results ('+' success, '-' failure); after each, compare
  * the returned change flag and the state with want ("I", "U", "D" per step,

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf/hap-int.h"
+#include "import/hap-int.h"
 
 /* ---- addresses ---------------------------------------------------------------------- */
 

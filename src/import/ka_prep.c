@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf/import-int.h"
+#include "import/import-int.h"
 
 #define DEFAULT_MAX_ERRORS 50
 #define DEFAULT_MAX_DEPTH  8

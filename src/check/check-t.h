@@ -4,8 +4,8 @@
  * data so that the config model, the proxy and the status/metrics code can
  * include it without pulling in the checker.
  */
-#ifndef HAPLANE_CHECK_CHK_T_H
-#define HAPLANE_CHECK_CHK_T_H
+#ifndef HAPLANE_CHECK_CHECK_T_H
+#define HAPLANE_CHECK_CHECK_T_H
 
 #include <stdbool.h>
 

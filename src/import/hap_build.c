@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf/hap-int.h"
+#include "import/hap-int.h"
 
 #define HOUR_MS  3600000ULL
 #define MONTH_MS (30 * 24 * HOUR_MS)

@@ -1,13 +1,13 @@
 /* hap_util: the haproxy.cfg reader's reporting (FILE:LINE:COL of a word,
  * at most 50 errors), suggestions, and value syntax (haproxy times are
- * milliseconds when bare). Shared by import_hap.c, hap_opts.c and
+ * milliseconds when bare). Shared by hap_import.c, hap_opts.c and
  * hap_checks.c.
  */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf/hap-int.h"
+#include "import/hap-int.h"
 
 /* ---- reporting ------------------------------------------------------------------ */
 

@@ -1,6 +1,6 @@
 /* import-int: internals shared by the importers (keepalived.conf,
- * haproxy.cfg) and their meeting point (sources.c). Not for use outside
- * src/conf.
+ * haproxy.cfg) and their meeting point (load.c). Not for use outside
+ * src/import.
  *
  * The importers fill the one model (struct cfg) the native parser fills;
  * they never validate (cfg_validate runs once, on the merged model). Where
@@ -8,19 +8,20 @@
  * so twice: a warning at the item's position (for `check` and the log) and a
  * remark on the item (a comment in `haplane convert`'s output).
  */
-#ifndef HAPLANE_CONF_IMPORT_INT_H
-#define HAPLANE_CONF_IMPORT_INT_H
+#ifndef HAPLANE_IMPORT_IMPORT_INT_H
+#define HAPLANE_IMPORT_IMPORT_INT_H
 
 #include "conf/conf-int.h"
+#include "import/import.h"
 
-/* ---- remarks (sources.c) ------------------------------------------------ */
+/* ---- remarks (load.c) ------------------------------------------------ */
 
 /* Append a remark on item (on, name) to cfg. Returns 0, or -1 when out of
  * memory (the remark is lost; d->oom is not touched). */
 int imp_remark(struct cfg *cfg, enum cfg_remark_on on, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* ---- keepalived.conf (ka_prep.c, import_ka.c) --------------------------- */
+/* ---- keepalived.conf (ka_prep.c, ka_import.c) --------------------------- */
 
 /* What the keepalived preprocessor needs besides the text. */
 struct ka_opts {
@@ -47,10 +48,10 @@ const char *ka_why(const char *name);
 /* Import keepalived.conf text into cfg (global_defs, vrrp_script,
  * vrrp_instance; the rest is recognised and reported). Returns 0, or -1
  * when parsing had to stop (errors are counted in d either way). */
-int imp_keepalived(struct cfg *cfg, const struct cfg_text *t, const struct ka_opts *o,
+int imp_keepalived(struct cfg *cfg, const struct imp_text *t, const struct ka_opts *o,
                    struct cfg_diags *d);
 
-/* ---- haproxy.cfg (hap_lex.c, import_hap.c, hap_build.c) ----------------- */
+/* ---- haproxy.cfg (hap_lex.c, hap_import.c, hap_build.c) ----------------- */
 
 /* One word of a haproxy.cfg line, quotes and escapes resolved. */
 struct hap_word {
@@ -80,10 +81,10 @@ void hap_line_free(struct hap_line *l);
  * section (in mode tcp) with its backend's servers and checks. env as for
  * hap_split (NULL: the process environment). Returns 0, or -1 when it had
  * to stop. */
-int imp_haproxy(struct cfg *cfg, const struct cfg_text *t, const char *const *env,
+int imp_haproxy(struct cfg *cfg, const struct imp_text *t, const char *const *env,
                 struct cfg_diags *d);
 
-/* ---- the meeting point (sources.c) --------------------------------------- */
+/* ---- the meeting point (load.c) --------------------------------------- */
 
 /* Whether cmd only checks that a haproxy process is alive (killall -0
  * haproxy, pidof haproxy, pgrep haproxy, systemctl is-active haproxy, with

@@ -8,8 +8,8 @@
  * carrier). A rename or RTM_DELLINK (also: moved to another netns) makes a
  * name absent; RTM_NEWLINK carrying the name (created, renamed to it, moved
  * in) makes it present again. */
-#ifndef HAPLANE_TRACK_LINK_H
-#define HAPLANE_TRACK_LINK_H
+#ifndef HAPLANE_TRACK_LINK_INT_H
+#define HAPLANE_TRACK_LINK_INT_H
 
 #include <net/if.h>
 #include <stdint.h>

@@ -1,15 +1,15 @@
 /* track cmd: building a command line, finding who runs it, and keepalived's
  * enable_script_security check. Helpers fill a caller's error buffer and
  * never log. */
-#ifndef HAPLANE_TRACK_CMD_H
-#define HAPLANE_TRACK_CMD_H
+#ifndef HAPLANE_TRACK_CMD_INT_H
+#define HAPLANE_TRACK_CMD_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "conf/cfg-t.h"
+#include "conf/conf-t.h"
 
 /* Slots track_argv_fill needs for cmd + extra, the final NULL included
  * (0 when cmd has no argv). extra is NULL-terminated, or NULL. Pure. */

@@ -1,4 +1,7 @@
-/* nl: rtnetlink through libmnl. Adds, refreshes and removes the VIPs, and
+/* net: the two ways haplane changes the network: rtnetlink addresses
+ * (nl_*) and VIP announcements (garp_*).
+ *
+ * nl: rtnetlink through libmnl. Adds, refreshes and removes the VIPs, and
  * lists addresses (link state is watched by src/track/link.c).
  *
  * Requests are synchronous: the kernel handles RTM_NEWADDR/DELADDR inside
@@ -6,8 +9,8 @@
  * it, and the event loop is not held up. Helpers never log: they return -1
  * and describe the failure in the caller's buffer.
  */
-#ifndef HAPLANE_NET_NL_H
-#define HAPLANE_NET_NL_H
+#ifndef HAPLANE_NET_NET_H
+#define HAPLANE_NET_NET_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -57,5 +60,22 @@ int nl_addr_dump(struct nl *nl, int ifindex, int family, nl_addr_cb cb, void *ar
 
 /* "198.18.0.100/24" style text. */
 void nl_ifaddr_str(const struct nl_ifaddr *a, char *buf, size_t len);
+
+/* garp: tell the segment that a VIP moved. IPv4: a gratuitous ARP request
+ * (broadcast; sender and target IP = the VIP, sender MAC = the interface's).
+ * IPv6: an unsolicited neighbour advertisement to ff02::1 with the Override
+ * flag and the target link-layer address option (RFC 4861 7.2.6). */
+
+struct garp {
+    int arp_fd;  /* AF_PACKET, ETH_P_ARP */
+    int icmp_fd; /* raw ICMPv6 */
+    unsigned long sent, failed;
+};
+
+/* Open both sockets (needs CAP_NET_RAW). -1 with err. */
+int garp_open(struct garp *g, char *err, size_t errlen);
+void garp_close(struct garp *g);
+/* Send one announcement for vip on ifindex. -1 with err. */
+int garp_send(struct garp *g, int ifindex, const struct nl_ifaddr *vip, char *err, size_t errlen);
 
 #endif

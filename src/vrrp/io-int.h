@@ -4,8 +4,8 @@
  * class 0xC0 (as keepalived does), and reports for each received datagram
  * the addresses, TTL and interface the codec needs to validate it.
  */
-#ifndef HAPLANE_VRRP_IO_H
-#define HAPLANE_VRRP_IO_H
+#ifndef HAPLANE_VRRP_IO_INT_H
+#define HAPLANE_VRRP_IO_INT_H
 
 #include <stddef.h>
 #include <stdint.h>

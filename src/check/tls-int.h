@@ -7,16 +7,16 @@
  * masters' addresses in the apiserver certificate). Optional client
  * certificate and key. Only the checker includes this.
  */
-#ifndef HAPLANE_CHECK_TLS_H
-#define HAPLANE_CHECK_TLS_H
+#ifndef HAPLANE_CHECK_TLS_INT_H
+#define HAPLANE_CHECK_TLS_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include <openssl/ssl.h>
 
-#include "check/chk-t.h"
-#include "conf/cfg-t.h"
+#include "check/check-t.h"
+#include "conf/conf-t.h"
 
 /* Build a client context from the check's TLS settings. Returns NULL with a
  * message in err (e.g. "ca /etc/x.crt: No such file or directory"). The

@@ -1,8 +1,8 @@
 /* px manager internals shared by manager.c and status.c. */
-#ifndef HAPLANE_PROXY_MANAGER_H
-#define HAPLANE_PROXY_MANAGER_H
+#ifndef HAPLANE_PROXY_MANAGER_INT_H
+#define HAPLANE_PROXY_MANAGER_INT_H
 
-#include "proxy/px-int.h"
+#include "proxy/proxy-int.h"
 
 /* One proxy of the running configuration. */
 struct px_ent {

@@ -1,5 +1,5 @@
 /* hap-int: the haproxy.cfg importer's intermediate form, shared by its
- * reader (import_hap.c: sections and keywords) and its builder (hap_build.c:
+ * reader (hap_import.c: sections and keywords) and its builder (hap_build.c:
  * frontends joined with their backends into proxies of the model).
  *
  * haproxy splits one TCP service over a frontend (client side: bind,
@@ -9,10 +9,10 @@
  * value that was set (line 0: not set), and the defaults section in force
  * copied in; the builder joins them.
  */
-#ifndef HAPLANE_CONF_HAP_INT_H
-#define HAPLANE_CONF_HAP_INT_H
+#ifndef HAPLANE_IMPORT_HAP_INT_H
+#define HAPLANE_IMPORT_HAP_INT_H
 
-#include "conf/import-int.h"
+#include "import/import-int.h"
 
 enum hap_sect { HS_NONE = 0, HS_GLOBAL, HS_DEFAULTS, HS_FRONTEND, HS_BACKEND, HS_LISTEN, HS_OTHER };
 enum hap_mode { HM_TCP = 0, HM_HTTP };
@@ -86,7 +86,7 @@ struct hap_file {
     size_t npx;
 };
 
-/* The reader's state (import_hap.c, hap_opts.c). */
+/* The reader's state (hap_import.c, hap_opts.c). */
 struct hap_rd {
     struct cfg *cfg;
     struct cfg_diags *d;

@@ -11,7 +11,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "conf/hap-int.h"
+#include "import/hap-int.h"
 
 enum owhat { O_HTTPCHK, O_TCPCHK, O_SSLHELLO, O_OTHERCHK, O_REDISPATCH, O_IGNORE };
 

@@ -5,12 +5,12 @@
  * owns all its memory. It never logs: every problem becomes a diagnostic
  * (FILE:LINE:COL, severity, message) in a caller-supplied struct cfg_diags.
  */
-#ifndef HAPLANE_CONF_CFG_H
-#define HAPLANE_CONF_CFG_H
+#ifndef HAPLANE_CONF_CONF_H
+#define HAPLANE_CONF_CONF_H
 
 #include <stdio.h>
 
-#include "conf/cfg-t.h"
+#include "conf/conf-t.h"
 
 /* Load a native configuration file. On success returns 0 and sets *out (free
  * it with cfg_free); d may hold warnings. On any error returns -1, *out is
@@ -51,41 +51,6 @@ const struct cfg_host *cfg_host_system(void);
  * sev (FILE:LINE:COL of the item). Returns the number reported. */
 size_t cfg_check_host(const struct cfg *cfg, const struct cfg_host *host, enum cfg_severity sev,
                       struct cfg_diags *d);
-
-/* Where a configuration comes from: native, or keepalived and/or haproxy
- * (`haplane run|check|convert -f F | --keepalived F [--haproxy F]`). */
-struct cfg_sources {
-    const char *native;          /* native file; NULL when importing */
-    const char *keepalived;      /* keepalived.conf (includes followed) */
-    const char *haproxy;         /* haproxy.cfg */
-    const char *config_id;       /* keepalived's -i: the word `@word` lines are compared
-                                    with; NULL: the host name up to its first '.' */
-    const char *const *env;      /* haproxy's "${VAR}": NAME=VALUE strings, NULL-terminated;
-                                    NULL: the process environment */
-    enum cfg_facts facts;        /* machine facts: skip, warn or error */
-    const struct cfg_host *host; /* NULL: cfg_host_system() */
-};
-
-/* Load a configuration from its sources into one model: the native loader,
- * or the importers (keepalived.conf, haproxy.cfg, then their meeting point:
- * a track_script that only checks that haproxy runs becomes track_proxy),
- * then validation and the machine facts. Same contract as cfg_load_file:
- * 0 and *out, or -1, *out NULL and errors in d; warnings either way. */
-int cfg_load_sources(const struct cfg_sources *src, struct cfg **out, struct cfg_diags *d);
-
-/* The same with the texts given (tests, fuzzing): name is used in messages
- * and for relative includes; a NULL text (or name) means that input is
- * absent. src->native, src->keepalived and src->haproxy are not read. */
-struct cfg_text {
-    const char *name;
-    const char *buf;
-    size_t len;
-};
-int cfg_import_texts(const struct cfg_text *keepalived, const struct cfg_text *haproxy,
-                     const struct cfg_sources *src, struct cfg **out, struct cfg_diags *d);
-
-/* "FILE", or "KEEPALIVED + HAPROXY", for logs and status. Returns buf. */
-const char *cfg_sources_describe(const struct cfg_sources *src, char *buf, size_t len);
 
 /* `haplane convert`: cfg_write_native with the remarks as comments above
  * their items, after `header` (lines written as comments; may be NULL).

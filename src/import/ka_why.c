@@ -1,10 +1,10 @@
 /* ka_why: why haplane ignores or refuses a keepalived keyword, one line
- * each, for the importer's warnings and errors (import_ka.c). Grouped by
+ * each, for the importer's warnings and errors (ka_import.c). Grouped by
  * the reason; docs/migrating.md has the same table for people.
  */
 #include <string.h>
 
-#include "conf/import-int.h"
+#include "import/import-int.h"
 
 /* Why a keyword is ignored or refused (the text after "ignored: "). */
 struct why {

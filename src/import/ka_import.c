@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf/import-int.h"
+#include "import/import-int.h"
 
 /* The importer's state; the parser's context comes first, so handlers get
  * it back from their cfg_ctx. */
@@ -674,7 +674,7 @@ static const struct cfg_directive ka_top_dirs[] = {
 
 static const struct cfg_block ka_top = {NULL, ka_top_dirs, CFG_NELEM(ka_top_dirs), NULL, NULL};
 
-int imp_keepalived(struct cfg *cfg, const struct cfg_text *t, const struct ka_opts *o,
+int imp_keepalived(struct cfg *cfg, const struct imp_text *t, const struct ka_opts *o,
                    struct cfg_diags *d)
 {
     struct ka_cx k = {.cx = {.cfg = cfg, .d = d}};

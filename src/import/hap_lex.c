@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf/import-int.h"
+#include "import/import-int.h"
 
 extern char **environ;
 

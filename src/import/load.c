@@ -1,4 +1,4 @@
-/* sources: one loading function for every kind of input (cfg_load_sources)
+/* sources: one loading function for every kind of input (imp_load)
  * and the meeting point of the two importers.
  *
  * keepalived.conf and haproxy.cfg each describe half of the job; the glue
@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "conf/import-int.h"
+#include "import/import-int.h"
 
 int imp_remark(struct cfg *cfg, enum cfg_remark_on on, const char *name, const char *fmt, ...)
 {
@@ -287,8 +287,8 @@ static void finish_import(struct cfg *cfg, bool have_ka, bool have_hap, struct c
                    "forever (vip_lifetime off).");
 }
 
-int cfg_import_texts(const struct cfg_text *keepalived, const struct cfg_text *haproxy,
-                     const struct cfg_sources *src, struct cfg **out, struct cfg_diags *d)
+int imp_load_texts(const struct imp_text *keepalived, const struct imp_text *haproxy,
+                   const struct imp_sources *src, struct cfg **out, struct cfg_diags *d)
 {
     bool have_ka = keepalived && keepalived->name && keepalived->buf;
     bool have_hap = haproxy && haproxy->name && haproxy->buf;
@@ -324,7 +324,7 @@ int cfg_import_texts(const struct cfg_text *keepalived, const struct cfg_text *h
     return 0;
 }
 
-static int read_text(const char *path, struct cfg_text *t, char **buf, struct cfg_diags *d)
+static int read_text(const char *path, struct imp_text *t, char **buf, struct cfg_diags *d)
 {
     char err[512];
     dev_t dev;
@@ -342,9 +342,9 @@ static int read_text(const char *path, struct cfg_text *t, char **buf, struct cf
     return 0;
 }
 
-int cfg_load_sources(const struct cfg_sources *src, struct cfg **out, struct cfg_diags *d)
+int imp_load(const struct imp_sources *src, struct cfg **out, struct cfg_diags *d)
 {
-    struct cfg_text ka, hap;
+    struct imp_text ka, hap;
     char *kbuf = NULL, *hbuf = NULL;
     int r = -1;
 
@@ -372,13 +372,13 @@ int cfg_load_sources(const struct cfg_sources *src, struct cfg **out, struct cfg
     }
     if (read_text(src->keepalived, &ka, &kbuf, d) == 0 &&
         read_text(src->haproxy, &hap, &hbuf, d) == 0)
-        r = cfg_import_texts(&ka, &hap, src, out, d);
+        r = imp_load_texts(&ka, &hap, src, out, d);
     free(kbuf);
     free(hbuf);
     return r;
 }
 
-const char *cfg_sources_describe(const struct cfg_sources *src, char *buf, size_t len)
+const char *imp_describe(const struct imp_sources *src, char *buf, size_t len)
 {
     if (src->native)
         snprintf(buf, len, "%s", src->native);

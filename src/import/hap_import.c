@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf/hap-int.h"
+#include "import/hap-int.h"
 
 #define MAX_ERRORS 50
 
@@ -629,7 +629,7 @@ static void line(struct hap_rd *h, const struct hap_line *l)
     }
 }
 
-int imp_haproxy(struct cfg *cfg, const struct cfg_text *t, const char *const *env,
+int imp_haproxy(struct cfg *cfg, const struct imp_text *t, const char *const *env,
                 struct cfg_diags *d)
 {
     struct hap_rd h = {.cfg = cfg,

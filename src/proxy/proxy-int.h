@@ -1,4 +1,4 @@
-/* px-int: the proxy's internal types and the functions its files share.
+/* proxy-int: the proxy's internal types and the functions its files share.
  * Not for use outside src/proxy (the daemon uses proxy/proxy.h).
  *
  * Threads and ownership:
@@ -18,8 +18,8 @@
  *   - Reference counts (atomic) keep generations, servers and proxy runtimes
  *     alive while any worker or session uses them.
  */
-#ifndef HAPLANE_PROXY_PX_INT_H
-#define HAPLANE_PROXY_PX_INT_H
+#ifndef HAPLANE_PROXY_PROXY_INT_H
+#define HAPLANE_PROXY_PROXY_INT_H
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -27,8 +27,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "check/checker.h"
-#include "conf/cfg-t.h"
+#include "check/check.h"
+#include "conf/conf-t.h"
 #include "ev/ev.h"
 #include "log.h"
 #include "proxy/balance.h"

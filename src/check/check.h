@@ -13,16 +13,16 @@
  * Logs: module "chk", object "PROXY/SERVER"; every health change with its
  * reason at info (warn for down).
  */
-#ifndef HAPLANE_CHECK_CHECKER_H
-#define HAPLANE_CHECK_CHECKER_H
+#ifndef HAPLANE_CHECK_CHECK_H
+#define HAPLANE_CHECK_CHECK_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "check/chk-t.h"
-#include "conf/cfg-t.h"
+#include "check/check-t.h"
+#include "conf/conf-t.h"
 #include "ev/ev.h"
 
 struct chk_spec;

@@ -12,8 +12,8 @@
  * integers, addresses are struct cfg_addr in network byte order.
  * Ownership: the struct cfg owns every pointer below; cfg_free() frees it all.
  */
-#ifndef HAPLANE_CONF_CFG_T_H
-#define HAPLANE_CONF_CFG_T_H
+#ifndef HAPLANE_CONF_CONF_T_H
+#define HAPLANE_CONF_CONF_T_H
 
 #include <netinet/in.h>
 #include <stdbool.h>

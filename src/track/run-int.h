@@ -7,8 +7,8 @@
  * when the child is finally gone) and then, always last, TRACK_RUN_REAPED
  * when the child has been reaped; it may free the run from that call.
  */
-#ifndef HAPLANE_TRACK_RUN_H
-#define HAPLANE_TRACK_RUN_H
+#ifndef HAPLANE_TRACK_RUN_INT_H
+#define HAPLANE_TRACK_RUN_INT_H
 
 #include <stdint.h>
 

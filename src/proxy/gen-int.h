@@ -1,8 +1,8 @@
 /* px_gen: build a proxy generation from the configuration (see gen.c). */
-#ifndef HAPLANE_PROXY_GEN_H
-#define HAPLANE_PROXY_GEN_H
+#ifndef HAPLANE_PROXY_GEN_INT_H
+#define HAPLANE_PROXY_GEN_INT_H
 
-#include "proxy/px-int.h"
+#include "proxy/proxy-int.h"
 
 /* What building a generation needs besides the configuration: the machine
  * (for `auto` values) and the names resolved beforehand. */
