@@ -234,7 +234,7 @@ static void on_drained(void *arg)
 static void on_proxy_health(const char *proxy, int healthy, void *arg)
 {
     struct daemon *dm = arg;
-    vrrp_proxy_health(dm->vrrp, proxy, healthy);
+    vrrp_proxy_health_set(dm->vrrp, proxy, healthy);
 }
 
 static void status_json(struct daemon *dm, struct sbuf *r)

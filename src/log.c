@@ -20,11 +20,6 @@ void log_init(enum log_level level, enum log_format format, int fd)
     cur_fd = fd;
 }
 
-void log_set_level(enum log_level level)
-{
-    cur_level = level;
-}
-
 enum log_level log_get_level(void)
 {
     return cur_level;
@@ -191,13 +186,4 @@ int log_rl(struct log_ratelimit *rl, uint64_t now_ms, enum log_level level, cons
     else
         log_msg(level, module, obj, "%s", msg);
     return 1;
-}
-
-void fatal(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    log_vmsg(LOG_ERROR, "fatal", NULL, fmt, ap);
-    va_end(ap);
-    abort();
 }

@@ -18,7 +18,6 @@ enum log_format { LOG_TEXT = 0, LOG_JSON };
 
 /* Set level, format and destination fd (2 for stderr). */
 void log_init(enum log_level level, enum log_format format, int fd);
-void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 
 /* "error" | "warn" | "info" | "debug" -> level; returns -1 if unknown. */
@@ -60,8 +59,5 @@ int log_rl(struct log_ratelimit *rl, uint64_t now_ms, enum log_level level, cons
 /* Pure helper behind log_rl, exposed for tests: decides whether a line may be
  * written now; on 1 *suppressed_before is the count left out before it. */
 int log_rl_allow(struct log_ratelimit *rl, uint64_t now_ms, uint64_t *suppressed_before);
-
-/* fatal: a broken invariant. Logs and aborts. */
-void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

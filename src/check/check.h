@@ -35,7 +35,6 @@ struct chk_target;
 struct chk_spec *chk_spec_new(const struct cfg_check *c, char *err, size_t errlen);
 void chk_spec_ref(struct chk_spec *s);
 void chk_spec_unref(struct chk_spec *s);
-enum cfg_check_kind chk_spec_kind(const struct chk_spec *s);
 
 /* What a check or a passive report just did, for the target's callback. */
 struct chk_event {

@@ -99,11 +99,6 @@ void chk_spec_unref(struct chk_spec *s)
     free(s);
 }
 
-enum cfg_check_kind chk_spec_kind(const struct chk_spec *s)
-{
-    return s->kind;
-}
-
 /* ---- one check ---- */
 
 static void on_timer(struct ev_loop *loop, struct ev_timer *tm);

@@ -492,12 +492,6 @@ void px_stop(struct px *px)
     free(px);
 }
 
-int px_proxy_healthy(struct px *px, const char *name)
-{
-    struct px_ent *e = px ? find_ent(px, name) : NULL;
-    return e ? px_prt_health(e->gen->rt) : -1;
-}
-
 void px_set_health_cb(struct px *px, px_health_cb cb, void *arg)
 {
     px->hcb = cb;

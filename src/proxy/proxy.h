@@ -66,12 +66,9 @@ void px_stop(struct px *px);
 void px_status_json(struct px *px, struct sbuf *out);
 void px_status_text(struct px *px, struct sbuf *out);
 
-/* For VRRP track_proxy: 1 if the proxy has at least one server that can
- * take new connections (healthy, weight > 0, not draining; backups count),
- * 0 if none, -1 if there is no such proxy. */
-int px_proxy_healthy(struct px *px, const char *proxy_name);
-
-/* Called on the main loop whenever px_proxy_healthy() of a proxy changes
+/* Called on the main loop whenever a proxy's health for VRRP track_proxy
+ * changes: 1 when it has at least one server that can take new connections
+ * (healthy, weight > 0, not draining; backups count), 0 when none
  * (also for a proxy that appears with a reload). Setting it calls it once
  * at once for every proxy with its current health, so the receiver starts
  * in sync. One callback; NULL removes. */

@@ -1,7 +1,7 @@
 /* fsm: the VRRP state machine table and the pure logic around it. See fsm.h. */
 #include "vrrp/fsm.h"
+#include "vrrp/pkt.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 
 /* Short action names for the table below. */
@@ -304,11 +304,6 @@ int vrrp_fsm_init(struct vrrp_fsm *f, const struct vrrp_fsm_params *p, char *err
     return 0;
 }
 
-void vrrp_fsm_set_primary(struct vrrp_fsm *f, const struct vrrp_addr *primary)
-{
-    f->p.primary = *primary;
-}
-
 /* ---- guards ---- */
 
 /* RFC 5798 6.4.2 (backup) and 6.4.3 (master), with nopreempt / preempt
@@ -358,13 +353,6 @@ enum vrrp_event vrrp_fsm_classify(const struct vrrp_fsm *f, enum vrrp_event ev,
 
 /* ---- step ---- */
 
-static const char *fmt_addr(const struct vrrp_addr *a, char *buf, size_t len)
-{
-    if (!vrrp_addr_len(a->family) || !inet_ntop(a->family, a->u.b, buf, (socklen_t)len))
-        snprintf(buf, len, "?");
-    return buf;
-}
-
 /* "lower priority 90 from 198.18.0.12, nopreempt" and friends. */
 static int adv_reason(const struct vrrp_fsm *f, enum vrrp_event ev, const struct vrrp_fsm_in *in,
                       char *buf, size_t len)
@@ -372,7 +360,7 @@ static int adv_reason(const struct vrrp_fsm *f, enum vrrp_event ev, const struct
     char a[INET6_ADDRSTRLEN];
     const char *rel, *tail = "";
 
-    fmt_addr(&in->src, a, sizeof(a));
+    vrrp_addr_str(&in->src, a, sizeof(a));
     if (ev == VRRP_EV_ADV_SELF)
         return snprintf(buf, len, "own advert from %s", a);
     if (ev == VRRP_EV_ADV_PRIO0)
@@ -435,7 +423,7 @@ static uint8_t new_priority(const struct vrrp_fsm *f, const struct vrrp_fsm_in *
 }
 
 /* Bookkeeping the actions imply for the fsm's own fields. */
-static void apply(struct vrrp_fsm *f, uint32_t act, const struct vrrp_fsm_in *in)
+static void bookkeep(struct vrrp_fsm *f, uint32_t act, const struct vrrp_fsm_in *in)
 {
     if (act & VRRP_ACT_RESET_ADVER_INT)
         f->master_adver_int_cs = f->p.adver_int_cs;
@@ -497,7 +485,7 @@ uint32_t vrrp_fsm_step(struct vrrp_fsm *f, enum vrrp_event ev, const struct vrrp
         f->master_priority = 0;
         memset(&f->master_addr, 0, sizeof(f->master_addr));
     }
-    apply(f, rule->act, in);
+    bookkeep(f, rule->act, in);
     if (rule->next == VRRP_STATE_MASTER) {
         f->master_priority = f->priority;
         f->master_addr = f->p.primary;

@@ -16,17 +16,11 @@
 
 #define US_TO_NS 1000ULL
 
-static void apply(struct vrrp_inst *in, const struct vrrp_fsm_result *r);
+static void carry_out(struct vrrp_inst *in, const struct vrrp_fsm_result *r);
 
 static void addr_from_cfg(struct vrrp_addr *out, const struct cfg_addr *a)
 {
     vrrp_addr_set(out, a->family, a->family == AF_INET ? (const void *)&a->u.v4 : &a->u.v6);
-}
-
-static void addr_str(const struct vrrp_addr *a, char *buf, size_t len)
-{
-    if (!a->family || !inet_ntop(a->family, a->u.b, buf, (socklen_t)len))
-        snprintf(buf, len, "-");
 }
 
 static void nl_vip(const struct vrrp_inst *in, size_t i, struct nl_ifaddr *out)
@@ -88,92 +82,103 @@ static int find_source(struct vrrp_inst *in, char *err, size_t errlen)
 
 /* ---- tracking ---- */
 
+static void tracks_free(struct vrrp_inst *in)
+{
+    free(in->rows);
+    free(in->row_script);
+    free(in->effects);
+    in->rows = NULL;
+    in->row_script = NULL;
+    in->effects = NULL;
+    in->nrows = 0;
+}
+
+/* The instance's inputs, one row each (prio.h): its own interface first,
+ * then track_script, track_interface and track_proxy in configuration
+ * order. The rows' names point into the instance's cfg. */
 static int tracks_build(struct vrrp_inst *in)
 {
     const struct cfg_vrrp_instance *c = in->c;
-    size_t n = c->ntrack_scripts + c->ntrack_ifs + c->ntrack_proxies, k = 0;
-    struct vrrp_track_ref *t = n ? calloc(n, sizeof(*t)) : NULL;
-    if (n && !t)
+    size_t n = 1 + c->ntrack_scripts + c->ntrack_ifs + c->ntrack_proxies, k = 1;
+    struct vrrp_prio_input *r = calloc(n, sizeof(*r));
+    size_t *script = calloc(n, sizeof(*script));
+    enum vrrp_effect *eff = calloc(n, sizeof(*eff));
+    if (!r || !script || !eff) {
+        free(r), free(script), free(eff);
         return -1;
-    for (size_t i = 0; i < c->ntrack_scripts; i++, k++)
-        t[k] = (struct vrrp_track_ref){VT_SCRIPT, c->track_scripts[i].name,
-                                       c->track_scripts[i].weight, c->track_scripts[i].ref, -1};
+    }
+    r[0] = (struct vrrp_prio_input){VRRP_IN_OWN_IFACE, c->interface, 0, 1};
+    for (size_t i = 0; i < c->ntrack_scripts; i++, k++) {
+        r[k] = (struct vrrp_prio_input){VRRP_IN_SCRIPT, c->track_scripts[i].name,
+                                        c->track_scripts[i].weight, -1};
+        script[k] = c->track_scripts[i].ref;
+    }
     for (size_t i = 0; i < c->ntrack_ifs; i++, k++)
-        t[k] =
-            (struct vrrp_track_ref){VT_IFACE, c->track_ifs[i].name, c->track_ifs[i].weight, 0, 1};
+        r[k] = (struct vrrp_prio_input){VRRP_IN_IFACE, c->track_ifs[i].name, c->track_ifs[i].weight,
+                                        1};
     for (size_t i = 0; i < c->ntrack_proxies; i++, k++)
-        t[k] = (struct vrrp_track_ref){VT_PROXY, c->track_proxies[i].name,
-                                       c->track_proxies[i].weight, 0, 1};
+        r[k] = (struct vrrp_prio_input){VRRP_IN_PROXY, c->track_proxies[i].name,
+                                        c->track_proxies[i].weight, 1};
     /* keep the last verdicts across a rebuild (reload), so only real
      * changes are logged */
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < in->ntracks; j++)
-            if (t[i].kind == in->tracks[j].kind && !strcmp(t[i].name, in->tracks[j].name))
-                t[i].ok = in->tracks[j].ok;
-    free(in->tracks);
-    in->tracks = t;
-    in->ntracks = n;
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = 1; j < in->nrows; j++)
+            if (r[i].kind == in->rows[j].kind && !strcmp(r[i].name, in->rows[j].name))
+                r[i].verdict = in->rows[j].verdict;
+    tracks_free(in);
+    in->rows = r;
+    in->row_script = script;
+    in->effects = eff;
+    in->nrows = n;
     return 0;
 }
 
-static const char *const track_kind[] = {"script", "interface", "proxy"};
-static const char *const track_down[] = {"failing", "down", "without a healthy server"};
-
-/* 1 ok, 0 failing, -1 no verdict yet (a script that has not run: as
- * keepalived, it counts neither way). */
-static int track_verdict(struct vrrp_inst *in, const struct vrrp_track_ref *t)
+/* The verdict of row i now: 1 ok, 0 failing, -1 no verdict yet (a script
+ * that has not run, a proxy that has not reported). */
+static int row_verdict(struct vrrp_inst *in, size_t i)
 {
-    switch (t->kind) {
-    case VT_SCRIPT:
-        return track_script_up(in->v->track, t->script);
-    case VT_IFACE:
-        return track_link_up(in->v->track, t->name);
-    case VT_PROXY:
-        return vrrp_proxy_state(in->v, t->name); /* -1 until reported */
+    const struct vrrp_prio_input *r = &in->rows[i];
+    switch (r->kind) {
+    case VRRP_IN_OWN_IFACE:
+        return in->if_up;
+    case VRRP_IN_SCRIPT:
+        return track_script_up(in->v->track, in->row_script[i]);
+    case VRRP_IN_IFACE:
+        return track_link_up(in->v->track, r->name);
+    case VRRP_IN_PROXY:
+        return vrrp_proxy_health_get(in->v, r->name);
+    default:
+        return r->verdict;
     }
-    return 1;
 }
 
-/* Effective priority (RFC: base; keepalived: + weights, clamped 1-254, an
- * owner's 255 never moves) and the fault state. Logs each verdict change. */
+/* Gather every row's verdict (logging each change of a tracked object),
+ * then let prio.c decide the effective priority and the fault state. */
 static uint8_t compute_priority(struct vrrp_inst *in)
 {
-    int delta = 0;
-    in->track_faults = 0;
+    struct vrrp_prio p;
+    for (size_t i = 0; i < in->nrows; i++) {
+        struct vrrp_prio_input *r = &in->rows[i];
+        int ok = row_verdict(in, i);
+        if (i > 0 && ok != r->verdict && ok >= 0)
+            log_info("vrrp", in->name, "tracked %s %s is %s (weight %d)",
+                     vrrp_input_kind_name(r->kind), r->name,
+                     ok ? "ok" : vrrp_input_failing(r->kind), r->weight);
+        r->verdict = ok;
+    }
+    vrrp_prio_compute(in->c->priority, in->rows, in->nrows, in->effects, &p);
+    in->track_faults = (int)p.faults;
     in->fault_reason[0] = 0;
-    if (!in->if_up) {
-        in->track_faults++;
-        snprintf(in->fault_reason, sizeof(in->fault_reason), "interface %s down", in->c->interface);
-    }
-    for (size_t i = 0; i < in->ntracks; i++) {
-        struct vrrp_track_ref *t = &in->tracks[i];
-        int ok = track_verdict(in, t);
-        if (ok != t->ok && ok >= 0)
-            log_info("vrrp", in->name, "tracked %s %s is %s (weight %d)", track_kind[t->kind],
-                     t->name, ok ? "ok" : track_down[t->kind], t->weight);
-        t->ok = ok;
-        if (ok < 0)
-            continue;
-        if (t->weight == 0 && !ok) {
-            if (!in->track_faults++)
-                snprintf(in->fault_reason, sizeof(in->fault_reason), "%s %s %s",
-                         track_kind[t->kind], t->name, track_down[t->kind]);
-        } else if ((t->weight < 0 && !ok) || (t->weight > 0 && ok)) {
-            delta += t->weight;
-        }
-    }
-    int base = in->c->priority;
-    if (base == VRRP_PRIO_OWNER)
-        return VRRP_PRIO_OWNER;
-    int p = base + delta;
-    return (uint8_t)(p < 1 ? 1 : p > 254 ? 254 : p);
+    if (p.faults)
+        vrrp_prio_fault_text(&in->rows[p.first_fault], in->fault_reason, sizeof(in->fault_reason));
+    return p.priority;
 }
 
 static void step(struct vrrp_inst *in, enum vrrp_event ev, const struct vrrp_fsm_in *fin)
 {
     struct vrrp_fsm_result r;
     vrrp_fsm_step(&in->fsm, ev, fin, &r);
-    apply(in, &r);
+    carry_out(in, &r);
 }
 
 void vrrp_inst_retrack(struct vrrp_inst *in)
@@ -237,7 +242,7 @@ static void send_advert(struct vrrp_inst *in, uint8_t prio)
         if (n < 0 ||
             vrrp_io_send(in->sock->fd, in->ifindex, &in->src, dst, buf, (size_t)n, VRRP_TTL) < 0) {
             char d[INET6_ADDRSTRLEN];
-            addr_str(dst, d, sizeof(d));
+            vrrp_addr_str(dst, d, sizeof(d));
             in->tx_errors++;
             log_rl(&in->rl_tx, ev_now(in->v->loop) / NS_PER_MS, LOG_WARN, "vrrp", in->name,
                    "advert to %s not sent: %s", d, n < 0 ? err : strerror(errno));
@@ -309,7 +314,7 @@ void vrrp_inst_on_packet(struct vrrp_inst *in, const struct vrrp_rx *rx)
     enum vrrp_rx_err e = vrrp_pkt_decode(rx->payload, rx->len, &rx->meta, &exp, &adv);
     if (e != VRRP_RX_OK) {
         char s[INET6_ADDRSTRLEN];
-        addr_str(&rx->meta.src, s, sizeof(s));
+        vrrp_addr_str(&rx->meta.src, s, sizeof(s));
         in->rx_drops[e]++;
         log_rl(&in->rl_rx, ev_now(in->v->loop) / NS_PER_MS, LOG_WARN, "vrrp", in->name,
                "dropped advert from %s: %s", s, vrrp_rx_err_str(e));
@@ -498,7 +503,7 @@ static void arm(struct vrrp_inst *in, struct ev_timer *t, uint64_t us, ev_timer_
 
 /* Carry out r's actions in bit order (fsm.h: advert before VIPs before
  * GARP when taking over; priority 0 before removing VIPs when leaving). */
-static void apply(struct vrrp_inst *in, const struct vrrp_fsm_result *r)
+static void carry_out(struct vrrp_inst *in, const struct vrrp_fsm_result *r)
 {
     uint32_t a = r->actions;
     struct ev_loop *loop = in->v->loop;
@@ -624,7 +629,7 @@ fail:
 void vrrp_inst_start(struct vrrp_inst *in)
 {
     char s[INET6_ADDRSTRLEN], life[24] = "forever";
-    addr_str(&in->src, s, sizeof(s));
+    vrrp_addr_str(&in->src, s, sizeof(s));
     if (in->lifetime_s != NL_LIFETIME_FOREVER)
         snprintf(life, sizeof(life), "%u s", in->lifetime_s);
     log_info("vrrp", in->name,
@@ -677,7 +682,7 @@ void vrrp_inst_free(struct vrrp_inst *in)
     free(in->vips);
     free(in->vip_ifindex);
     free(in->peers);
-    free(in->tracks);
+    tracks_free(in);
     free(in);
 }
 

@@ -1,6 +1,7 @@
 /* pkt: VRRP v2/v3 advertisement encode, decode and checksum. See pkt.h. */
 #include "vrrp/pkt.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 
 /* Wire layout (RFC 3768 5.3, RFC 5798 5.2): offsets of the fixed header. */
@@ -38,6 +39,13 @@ static const char *const rx_err_names[VRRP_RX_ERR_COUNT] = {
     [VRRP_RX_ADDR_COUNT_MISMATCH] = "addr-count-mismatch",
     [VRRP_RX_ADDR_LIST_MISMATCH] = "addr-list-mismatch",
 };
+
+const char *vrrp_addr_str(const struct vrrp_addr *a, char *buf, size_t len)
+{
+    if (!vrrp_addr_len(a->family) || !inet_ntop(a->family, a->u.b, buf, (socklen_t)len))
+        snprintf(buf, len, "-");
+    return buf;
+}
 
 const char *vrrp_rx_err_str(enum vrrp_rx_err err)
 {

@@ -199,4 +199,8 @@ enum vrrp_rx_err vrrp_pkt_ip4_parse(const uint8_t *buf, size_t len, struct vrrp_
 /* "ok", "truncated", "bad-checksum", ... (stable: used as counter labels). */
 const char *vrrp_rx_err_str(enum vrrp_rx_err err);
 
+/* a as text ("198.18.0.12", "fe80::1"), or "-" when it is unset. Returns
+ * buf. */
+const char *vrrp_addr_str(const struct vrrp_addr *a, char *buf, size_t len);
+
 #endif

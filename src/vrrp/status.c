@@ -1,17 +1,9 @@
 /* status: the engine's state for `haplane status`: who holds the VIP and
  * why, per instance, with every counter. */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "vrrp/vrrp-int.h"
-
-static const char *addr_s(const struct vrrp_addr *a, char *buf, size_t len)
-{
-    if (!a->family || !inet_ntop(a->family, a->u.b, buf, (socklen_t)len))
-        snprintf(buf, len, "-");
-    return buf;
-}
 
 static double secs_since(uint64_t ns)
 {
@@ -37,10 +29,10 @@ static void json_master(struct sbuf *b, const struct vrrp_inst *in)
     char a[INET6_ADDRSTRLEN];
     if (in->fsm.state == VRRP_STATE_MASTER) {
         sbuf_printf(b, "{\"self\":true,\"address\":\"%s\",\"priority\":%u}",
-                    addr_s(&in->src, a, sizeof(a)), in->fsm.priority);
+                    vrrp_addr_str(&in->src, a, sizeof(a)), in->fsm.priority);
     } else if (in->fsm.state == VRRP_STATE_BACKUP && in->fsm.master_addr.family) {
         sbuf_printf(b, "{\"self\":false,\"address\":\"%s\",\"priority\":%u}",
-                    addr_s(&in->fsm.master_addr, a, sizeof(a)), in->fsm.master_priority);
+                    vrrp_addr_str(&in->fsm.master_addr, a, sizeof(a)), in->fsm.master_priority);
     } else {
         sbuf_puts(b, "null");
     }
@@ -60,7 +52,7 @@ static void json_instance(struct sbuf *b, const struct vrrp_inst *in)
     sbuf_printf(b,
                 ",\"source\":\"%s\",\"mode\":\"%s\",\"advert_int_ms\":%llu,"
                 "\"master_adver_int_ms\":%u,\"master\":",
-                addr_s(&in->src, a, sizeof(a)), in->peers ? "unicast" : "multicast",
+                vrrp_addr_str(&in->src, a, sizeof(a)), in->peers ? "unicast" : "multicast",
                 (unsigned long long)c->advert_int_ms, in->fsm.master_adver_int_cs * 10u);
     json_master(b, in);
     sbuf_printf(b, ",\"vips_held\":%s,\"vip_lifetime_s\":", in->vips_installed ? "true" : "false");
@@ -81,15 +73,16 @@ static void json_instance(struct sbuf *b, const struct vrrp_inst *in)
     else
         sbuf_puts(b, "null");
     sbuf_puts(b, ",\"tracks\":[");
-    for (size_t i = 0; i < in->ntracks; i++) {
-        const struct vrrp_track_ref *t = &in->tracks[i];
-        static const char *const kinds[] = {"script", "interface", "proxy"};
-        sbuf_printf(b, "%s{\"kind\":\"%s\",\"name\":", i ? "," : "", kinds[t->kind]);
-        sbuf_json_str(b, t->name);
-        sbuf_printf(b, ",\"weight\":%d,\"ok\":%s}", t->weight,
-                    t->ok < 0 ? "null"
-                    : t->ok   ? "true"
-                              : "false");
+    for (size_t i = 1; i < in->nrows; i++) {
+        const struct vrrp_prio_input *r = &in->rows[i];
+        sbuf_printf(b, "%s{\"kind\":\"%s\",\"name\":", i > 1 ? "," : "",
+                    vrrp_input_kind_name(r->kind));
+        sbuf_json_str(b, r->name);
+        sbuf_printf(b, ",\"weight\":%d,\"ok\":%s,\"effect\":\"%s\"}", r->weight,
+                    r->verdict < 0 ? "null"
+                    : r->verdict   ? "true"
+                                   : "false",
+                    vrrp_effect_name(in->effects[i]));
     }
     sbuf_printf(b,
                 "],\"counters\":{\"adverts_rx\":%llu,\"adverts_tx\":%llu,\"tx_errors\":%llu,"
@@ -125,6 +118,20 @@ void vrrp_status_json(struct vrrp *v, struct sbuf *b)
     sbuf_puts(b, "]}");
 }
 
+/* One line per tracked row that counts: what it adds, or that it faults,
+ * or that it has no verdict yet. */
+static void text_row(struct sbuf *b, const struct vrrp_prio_input *r, enum vrrp_effect e)
+{
+    const char *kind = vrrp_input_kind_name(r->kind);
+    if (e == VRRP_EFF_WEIGHT)
+        sbuf_printf(b, "  tracked %s %s %s: priority %+d\n", kind, r->name,
+                    r->verdict ? "ok" : vrrp_input_failing(r->kind), r->weight);
+    else if (e == VRRP_EFF_FAULT)
+        sbuf_printf(b, "  tracked %s %s %s: FAULT\n", kind, r->name, vrrp_input_failing(r->kind));
+    else if (e == VRRP_EFF_PENDING)
+        sbuf_printf(b, "  tracked %s %s: no verdict yet\n", kind, r->name);
+}
+
 static void text_instance(struct sbuf *b, const struct vrrp_inst *in)
 {
     const struct cfg_vrrp_instance *c = in->c;
@@ -139,17 +146,15 @@ static void text_instance(struct sbuf *b, const struct vrrp_inst *in)
         sbuf_printf(b, "  VIP %s %s\n", cfg_format_addr(&c->vips[i].addr, 1, a, sizeof(a)),
                     in->vips_installed ? "held here" : "not here");
     if (in->fsm.state == VRRP_STATE_MASTER)
-        sbuf_printf(b, "  master: this node (%s)\n", addr_s(&in->src, m, sizeof(m)));
+        sbuf_printf(b, "  master: this node (%s)\n", vrrp_addr_str(&in->src, m, sizeof(m)));
     else if (in->fsm.state == VRRP_STATE_BACKUP && in->fsm.master_addr.family)
-        sbuf_printf(b, "  master: %s, priority %u\n", addr_s(&in->fsm.master_addr, m, sizeof(m)),
-                    in->fsm.master_priority);
+        sbuf_printf(b, "  master: %s, priority %u\n",
+                    vrrp_addr_str(&in->fsm.master_addr, m, sizeof(m)), in->fsm.master_priority);
     sbuf_printf(b, "  since %.1f s: %s\n", secs_since(in->since_ns), in->last_reason);
     if (in->track_faults)
         sbuf_printf(b, "  FAULT: %s\n", in->fault_reason);
-    for (size_t i = 0; i < in->ntracks; i++)
-        if (in->tracks[i].ok == 0)
-            sbuf_printf(b, "  tracked %s failing (weight %d)\n", in->tracks[i].name,
-                        in->tracks[i].weight);
+    for (size_t i = 1; i < in->nrows; i++)
+        text_row(b, &in->rows[i], in->effects[i]);
     sbuf_printf(b, "  adverts rx %llu tx %llu, transitions %llu",
                 (unsigned long long)in->rx_adverts, (unsigned long long)in->tx_adverts,
                 (unsigned long long)in->transitions);

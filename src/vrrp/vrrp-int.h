@@ -13,6 +13,7 @@
 #include "vrrp/fsm.h"
 #include "vrrp/io-int.h"
 #include "vrrp/pkt.h"
+#include "vrrp/prio.h"
 #include "vrrp/vrrp.h"
 
 #define VRRP_PKT_MAX 1500
@@ -30,15 +31,6 @@ struct vrrp_sock {
     uint64_t rx_unknown_vrid;
     struct log_ratelimit rl;
     struct vrrp_sock *next;
-};
-
-/* One tracked object's contribution to an instance's priority. */
-struct vrrp_track_ref {
-    enum { VT_SCRIPT, VT_IFACE, VT_PROXY } kind;
-    const char *name; /* points into the instance's cfg */
-    int32_t weight;   /* 0: failure means FAULT */
-    size_t script;    /* VT_SCRIPT: index into cfg->scripts */
-    int ok;           /* last verdict: 1 ok, 0 failing, -1 none yet */
 };
 
 struct vrrp_inst {
@@ -59,10 +51,13 @@ struct vrrp_inst {
     unsigned garp_rounds_left; /* GARP rounds still to send in this burst */
     int garp_second_burst;     /* the garp_master_delay burst is pending */
 
-    struct vrrp_track_ref *tracks;
-    size_t ntracks;
+    /* what the priority follows (prio.h): row 0 is the own interface */
+    struct vrrp_prio_input *rows;
+    size_t *row_script;        /* per row: cfg->scripts index (VRRP_IN_SCRIPT) */
+    enum vrrp_effect *effects; /* per row: what it did at the last computation */
+    size_t nrows;
     int if_up;        /* the instance's own interface */
-    int track_faults; /* tracked objects that put us in FAULT */
+    int track_faults; /* rows that put us in FAULT */
     char fault_reason[96];
 
     int vips_installed;
@@ -112,6 +107,6 @@ struct vrrp_sock *vrrp_sock_get(struct vrrp *v, int ifindex, int family, int joi
                                 size_t errlen);
 void vrrp_sock_put(struct vrrp *v, struct vrrp_sock *s);
 /* Verdict of a track_proxy input: 1 healthy, 0 not, -1 unknown proxy. */
-int vrrp_proxy_state(const struct vrrp *v, const char *name);
+int vrrp_proxy_health_get(const struct vrrp *v, const char *name);
 
 #endif

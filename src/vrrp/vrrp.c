@@ -129,7 +129,7 @@ static void on_track_change(void *arg)
         vrrp_inst_retrack(v->insts[i]);
 }
 
-int vrrp_proxy_state(const struct vrrp *v, const char *name)
+int vrrp_proxy_health_get(const struct vrrp *v, const char *name)
 {
     for (size_t i = 0; i < v->nproxies; i++)
         if (strcmp(v->proxies[i].name, name) == 0)
@@ -137,7 +137,7 @@ int vrrp_proxy_state(const struct vrrp *v, const char *name)
     return -1;
 }
 
-void vrrp_proxy_health(struct vrrp *v, const char *name, int healthy)
+void vrrp_proxy_health_set(struct vrrp *v, const char *name, int healthy)
 {
     if (!v)
         return;

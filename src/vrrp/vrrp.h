@@ -29,7 +29,7 @@ int vrrp_reload(struct vrrp *v, const struct cfg *cfg, char *err, size_t errlen)
 void vrrp_shutdown(struct vrrp *v);
 
 /* track_proxy input: proxy `name` has (1) or has no (0) healthy server. */
-void vrrp_proxy_health(struct vrrp *v, const char *name, int healthy);
+void vrrp_proxy_health_set(struct vrrp *v, const char *name, int healthy);
 
 void vrrp_status_json(struct vrrp *v, struct sbuf *out);
 void vrrp_status_text(struct vrrp *v, struct sbuf *out);

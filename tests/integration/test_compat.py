@@ -153,7 +153,7 @@ def test_haplane_from_the_original_files(vr, lab, haplane_bin, tmp_path):
         st = compat_instance(vr, h)
         assert st["priority"] == PRIO[h], (h, st)
         assert st["tracks"] == [{"kind": "proxy", "name": "apiserver", "weight": -2,
-                                 "ok": True}], (h, st)
+                                 "ok": True, "effect": "none"}], (h, st)
     assert compat_instance(vr, "master1")["state"] == "MASTER"
     assert "track_script 'check_haproxy' only checks that haproxy runs" in vr.log("master1")
     compat_api_ok(lab)

@@ -76,7 +76,7 @@ def test_unhealthy_proxy_hands_the_vip_over_and_back(lab, haplane_bin):
         assert inst["state"] == "BACKUP"
         assert inst["priority"] == 50 and inst["base_priority"] == 100
         assert inst["tracks"] == [{"kind": "proxy", "name": "apiserver", "weight": -50,
-                                   "ok": False}]
+                                   "ok": False, "effect": "weight"}]
         log = lab.read_log("master1", "haplane")
         assert "tracked proxy apiserver is without a healthy server (weight -50)" in log
         assert "priority 100 -> 50 (base 100)" in log

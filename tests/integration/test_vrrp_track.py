@@ -67,7 +67,8 @@ def test_failing_script_with_weight_moves_vip(vr, lab):
     assert took < A + DOWN_110 + 1.0, "took %.3f s" % took
     s3 = vr.status("master3")
     assert s3["state"] == "BACKUP" and s3["priority"] == 90 and s3["base_priority"] == 120
-    assert s3["tracks"] == [{"kind": "script", "name": "chk", "weight": -30, "ok": False}]
+    assert s3["tracks"] == [{"kind": "script", "name": "chk", "weight": -30, "ok": False,
+                            "effect": "weight"}]
     assert s3["fault"] is None
     assert s3["master"] == {"self": False, "address": ipv4("master2"), "priority": 110}
     assert "tracked script chk is failing (weight -30)" in vr.log("master3")
@@ -106,7 +107,8 @@ def test_track_interface(vr, lab):
     assert time.monotonic() - t < SKEW_110 + 0.5
     s3 = vr.status("master3")
     assert s3["state"] == "FAULT" and s3["fault"] == "interface hp-trk down"
-    assert s3["tracks"] == [{"kind": "interface", "name": "hp-trk", "weight": 0, "ok": False}]
+    assert s3["tracks"] == [{"kind": "interface", "name": "hp-trk", "weight": 0, "ok": False,
+                            "effect": "fault"}]
     lab.run("master3", ["ip", "link", "set", "hp-trk", "up"])
     vr.wait_holder("master3", timeout=3)
     assert vr.status("master3")["tracks"][0]["ok"] is True
