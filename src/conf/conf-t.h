@@ -126,6 +126,9 @@ struct cfg_vip {
 struct cfg_peer {
     struct cfg_pos pos;
     struct cfg_addr addr;
+    /* TTL / hop limit its adverts may arrive with: min_ttl..max_ttl
+     * (keepalived's spelling); 0: unset (min 1, max 255: not checked) */
+    uint8_t min_ttl, max_ttl;
 };
 
 /* track_script / track_interface / track_proxy entry: NAME [weight W].

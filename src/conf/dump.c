@@ -208,8 +208,16 @@ static void write_addrs(FILE *f, const struct cfg_vrrp_instance *vi)
                 cfg_format_addr(&vi->src_ip, 0, a, sizeof(a)));
     if (vi->npeers) {
         fputs("    unicast_peer {\n", f);
-        for (size_t i = 0; i < vi->npeers; i++)
-            fprintf(f, "        %s\n", cfg_format_addr(&vi->peers[i].addr, 0, a, sizeof(a)));
+        for (size_t i = 0; i < vi->npeers; i++) {
+            const struct cfg_peer *p = &vi->peers[i];
+
+            fprintf(f, "        %s", cfg_format_addr(&p->addr, 0, a, sizeof(a)));
+            if (p->min_ttl)
+                fprintf(f, " min_ttl %u", p->min_ttl);
+            if (p->max_ttl)
+                fprintf(f, " max_ttl %u", p->max_ttl);
+            fputc('\n', f);
+        }
         fputs("    }\n", f);
     }
     fputs("    virtual_ipaddress {\n", f);

@@ -147,24 +147,58 @@ static void mark(struct cfg_ctx *cx, struct cfg_pos *at, const struct cfg_tok *t
         *at = cfg_tok_pos(cx, t);
 }
 
-/* unicast_peer line: one or more addresses. */
+/* `min_ttl N` / `max_ttl N` after a peer's address (tokens t[0], t[1]).
+ * Returns 1 when t[0] is one of them (consumed with its value), 0 if not. */
+static int peer_ttl_opt(struct cfg_ctx *cx, const struct cfg_tok *t, size_t left,
+                        struct cfg_peer *p)
+{
+    bool min = !strcmp(t->s, "min_ttl");
+    uint32_t v;
+
+    if (!min && strcmp(t->s, "max_ttl"))
+        return 0;
+    if (!p)
+        cfg_err(cx, t, "'%s' must follow a unicast_peer address", t->s);
+    else if (left < 2)
+        cfg_err(cx, t, "missing value after '%s'", t->s);
+    else if (cfg_arg_uint(cx, t + 1, t->s, 1, 255, &v) == 0)
+        *(min ? &p->min_ttl : &p->max_ttl) = (uint8_t)v;
+    return 1;
+}
+
+/* unicast_peer line: one or more addresses, each optionally followed by
+ * `min_ttl N` and `max_ttl N` (keepalived's per-peer TTL range). */
 static int peer_line(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
 {
     VI *vi = obj;
+    struct cfg_tok *tok = malloc((st->nargs + 1) * sizeof(*tok));
+    struct cfg_peer *p = NULL;
+    size_t n = st->nargs + 1;
 
-    for (size_t i = 0; i <= st->nargs; i++) {
-        const struct cfg_tok *t = i == 0 ? st->kw : &st->arg[i - 1];
+    if (!tok)
+        return cfg_oom(cx);
+    tok[0] = *st->kw;
+    for (size_t i = 0; i < st->nargs; i++)
+        tok[i + 1] = st->arg[i];
+    for (size_t i = 0; i < n; i++) {
         struct cfg_addr a;
-        struct cfg_peer *p;
 
-        if (cfg_arg_addr(cx, t, "unicast_peer", 0, &a) < 0)
+        if (peer_ttl_opt(cx, &tok[i], n - i, p)) {
+            i++;
+            continue;
+        }
+        p = NULL;
+        if (cfg_arg_addr(cx, &tok[i], "unicast_peer", 0, &a) < 0)
             continue;
         p = cfg_vec_push(&vi->peers, &vi->npeers, sizeof(*p));
-        if (!p)
+        if (!p) {
+            free(tok);
             return cfg_oom(cx);
-        p->pos = cfg_tok_pos(cx, t);
+        }
+        p->pos = cfg_tok_pos(cx, &tok[i]);
         p->addr = a;
     }
+    free(tok);
     return 0;
 }
 

@@ -189,6 +189,9 @@ static void check_addrs(struct vctx *v, const struct cfg_vrrp_instance *vi)
                  fam(p->addr.family), fam(vi->family));
         else if (cfg_addr_equal(&p->addr, &vi->src_ip))
             verr(v, &p->pos, "unicast_peer %s is this router's own source address", a);
+        if (p->min_ttl && p->max_ttl && p->min_ttl > p->max_ttl)
+            verr(v, &p->pos, "unicast_peer %s: min_ttl %u is above max_ttl %u", a, p->min_ttl,
+                 p->max_ttl);
         for (size_t j = 0; j < i; j++)
             if (cfg_addr_equal(&p->addr, &vi->peers[j].addr)) {
                 vwarn(v, &p->pos, "unicast_peer %s is listed twice (first at %s)", a,

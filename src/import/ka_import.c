@@ -51,12 +51,20 @@ static int h_refuse(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
     return cfg_err(cx, st->kw, "'%s' is not supported: %s", st->kw->s, ka_why(st->kw->s));
 }
 
-#define IGN(nm)  CFG_DIRN(nm, 0, CFG_ARGS_ANY, CFG_BLK_NO, h_ignore)
-#define IGNB(nm) CFG_DIRN(nm, 0, CFG_ARGS_ANY, CFG_BLK_YES, h_ignore)
-#define IGNO(nm) CFG_DIRN(nm, 0, CFG_ARGS_ANY, CFG_BLK_OPT, h_ignore)
-#define REF(nm)  CFG_DIRN(nm, 0, CFG_ARGS_ANY, CFG_BLK_NO, h_refuse)
-#define REFB(nm) CFG_DIRN(nm, 0, CFG_ARGS_ANY, CFG_BLK_YES, h_refuse)
-#define REFO(nm) CFG_DIRN(nm, 0, CFG_ARGS_ANY, CFG_BLK_OPT, h_refuse)
+/* A keyword that asks for what haplane always does: accepted as it is. */
+static int h_always(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
+{
+    return 0;
+}
+
+#define IGN(nm) CFG_DIRN(nm, 0, CFG_ARGS_ANY, CFG_BLK_NO, h_ignore)
+/* check_unicast_src: haplane always drops unicast adverts from non-peers */
+#define ALWAYS(nm) CFG_DIRN(nm, 0, 0, CFG_BLK_NO, h_always)
+#define IGNB(nm)   CFG_DIRN(nm, 0, CFG_ARGS_ANY, CFG_BLK_YES, h_ignore)
+#define IGNO(nm)   CFG_DIRN(nm, 0, CFG_ARGS_ANY, CFG_BLK_OPT, h_ignore)
+#define REF(nm)    CFG_DIRN(nm, 0, CFG_ARGS_ANY, CFG_BLK_NO, h_refuse)
+#define REFB(nm)   CFG_DIRN(nm, 0, CFG_ARGS_ANY, CFG_BLK_YES, h_refuse)
+#define REFO(nm)   CFG_DIRN(nm, 0, CFG_ARGS_ANY, CFG_BLK_OPT, h_refuse)
 
 /* ---- global_defs ----------------------------------------------------------------- */
 
@@ -257,7 +265,7 @@ static const struct cfg_directive ka_global_dirs[] = {
     IGN("vmac_prefix"),
     IGN("vmac_addr_prefix"),
     IGN("vrrp_vmac_garp_intvl"),
-    IGN("vrrp_check_unicast_src"),
+    ALWAYS("vrrp_check_unicast_src"),
     IGN("vrrp_skip_check_adv_addr"),
     IGN("vrrp_strict"),
     IGN("log_unknown_vrids"),
@@ -393,7 +401,7 @@ static int ka_vip_line(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
  * parser also takes several). */
 static int ka_peer_line(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
 {
-    static const struct opt opts[] = {{"min_ttl", 1, 0}, {"max_ttl", 1, 0}};
+    static const struct opt opts[] = {{"min_ttl", 1, 1}, {"max_ttl", 1, 1}};
 
     return filter_line(cx, st, obj, "unicast_peer", opts, CFG_NELEM(opts), &cfg_blk_peers, true);
 }
@@ -481,7 +489,7 @@ static const struct cfg_directive ka_instance_dirs[] = {
     IGN("mcast_dst_ip"),
     IGN("unicast_ttl"),
     IGN("unicast_fault_no_peer"),
-    IGN("check_unicast_src"),
+    ALWAYS("check_unicast_src"),
     IGN("vrf"),
     IGN("promote_secondaries"),
     IGN("linkbeat_use_polling"),

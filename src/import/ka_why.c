@@ -134,8 +134,6 @@ static const struct why whys[] = {
     {"vmac_addr_prefix", W_VMAC},
     {"vrrp_vmac_garp_intvl", W_VMAC},
     {"vmac_garp_intvl", W_VMAC},
-    {"vrrp_check_unicast_src", W_RECV},
-    {"check_unicast_src", W_RECV},
     {"vrrp_skip_check_adv_addr", W_RECV},
     {"skip_check_adv_addr", W_RECV},
     {"accept", "haplane does not filter traffic to the VIPs"},

@@ -158,7 +158,6 @@ struct vrrp_fsm_result {
 /* Validate and normalise p, set state INIT. Returns 0, or -1 with err. */
 int vrrp_fsm_init(struct vrrp_fsm *f, const struct vrrp_fsm_params *p, char *err, size_t errlen);
 
-
 /* Guard classifier: STARTUP, FAULT_CLEARED and ADV -> a table column, using
  * the configuration, the current state and (ADV) the advert; any other
  * event is returned unchanged. in is required for ADV. */

@@ -309,6 +309,9 @@ void vrrp_inst_on_packet(struct vrrp_inst *in, const struct vrrp_rx *rx)
         .check_addrs = true,
         .vips = in->vips,
         .nvips = c->nvips,
+        .peers = in->peers,
+        .peer_ttl = in->peer_ttl,
+        .npeers = c->npeers,
     };
     struct vrrp_advert adv;
     enum vrrp_rx_err e = vrrp_pkt_decode(rx->payload, rx->len, &rx->meta, &exp, &adv);
@@ -580,7 +583,9 @@ static int resolve(struct vrrp_inst *in, char *err, size_t errlen)
     in->vips = calloc(c->nvips, sizeof(*in->vips));
     in->vip_ifindex = calloc(c->nvips, sizeof(*in->vip_ifindex));
     in->peers = c->npeers ? calloc(c->npeers, sizeof(*in->peers)) : NULL;
-    if (!in->vips || !in->vip_ifindex || (c->npeers && !in->peers) || tracks_build(in) < 0) {
+    in->peer_ttl = c->npeers ? calloc(c->npeers, sizeof(*in->peer_ttl)) : NULL;
+    if (!in->vips || !in->vip_ifindex || (c->npeers && (!in->peers || !in->peer_ttl)) ||
+        tracks_build(in) < 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -592,8 +597,11 @@ static int resolve(struct vrrp_inst *in, char *err, size_t errlen)
             return -1;
         }
     }
-    for (size_t i = 0; i < c->npeers; i++)
+    for (size_t i = 0; i < c->npeers; i++) {
         addr_from_cfg(&in->peers[i], &c->peers[i].addr);
+        in->peer_ttl[i].min = c->peers[i].min_ttl ? c->peers[i].min_ttl : 1;
+        in->peer_ttl[i].max = c->peers[i].max_ttl ? c->peers[i].max_ttl : 255;
+    }
     return 0;
 }
 
@@ -682,6 +690,7 @@ void vrrp_inst_free(struct vrrp_inst *in)
     free(in->vips);
     free(in->vip_ifindex);
     free(in->peers);
+    free(in->peer_ttl);
     tracks_free(in);
     free(in);
 }

@@ -31,6 +31,7 @@ static const char *const rx_err_names[VRRP_RX_ERR_COUNT] = {
     [VRRP_RX_UNKNOWN_VRID] = "unknown-vrid",
     [VRRP_RX_MODE_MISMATCH] = "mode-mismatch",
     [VRRP_RX_UNKNOWN_PEER] = "unknown-peer",
+    [VRRP_RX_BAD_SOURCE] = "bad-source",
     [VRRP_RX_AUTH_AH] = "auth-ah-unsupported",
     [VRRP_RX_AUTH_TYPE_MISMATCH] = "auth-type-mismatch",
     [VRRP_RX_AUTH_PASS_MISMATCH] = "auth-pass-mismatch",
@@ -325,14 +326,34 @@ static enum vrrp_rx_err check_structure(const uint8_t *pkt, size_t len,
     return check_csum(pkt, len, m, a);
 }
 
-static bool addr_in(const struct vrrp_addr *list, size_t n, const struct vrrp_addr *x)
+static long addr_index(const struct vrrp_addr *list, size_t n, const struct vrrp_addr *x)
 {
-    size_t i;
-
-    for (i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++)
         if (vrrp_addr_eq(&list[i], x))
-            return true;
-    return false;
+            return (long)i;
+    return -1;
+}
+
+/* Who may have sent it. Multicast over IPv6: a link-local source (RFC 5798
+ * 5.1.2.1; the TTL check already proved it on the link). Unicast with peers:
+ * a configured peer, arriving with a TTL in that peer's range (any unless
+ * configured; a packet whose TTL the I/O layer could not read is not
+ * TTL-checked). */
+static enum vrrp_rx_err check_source(const struct vrrp_rx_meta *m, const struct vrrp_rx_expect *e)
+{
+    if (m->multicast) {
+        bool ll = m->src.u.b[0] == 0xfe && (m->src.u.b[1] & 0xc0) == 0x80;
+        return m->family == AF_INET6 && !ll ? VRRP_RX_BAD_SOURCE : VRRP_RX_OK;
+    }
+    if (!e->peers)
+        return VRRP_RX_OK;
+    long i = addr_index(e->peers, e->npeers, &m->src);
+    if (i < 0)
+        return VRRP_RX_UNKNOWN_PEER;
+    struct vrrp_ttl_range r = e->peer_ttl ? e->peer_ttl[i] : (struct vrrp_ttl_range){1, 255};
+    if (m->ttl >= 0 && e->ttl_check != VRRP_TTL_CHECK_NEVER && (m->ttl < r.min || m->ttl > r.max))
+        return VRRP_RX_BAD_TTL;
+    return VRRP_RX_OK;
 }
 
 /* Constant-time compare of the 8 auth bytes with the padded password. */
@@ -395,8 +416,8 @@ enum vrrp_rx_err vrrp_pkt_decode(const uint8_t *pkt, size_t len, const struct vr
     if ((e->mode == VRRP_RX_MODE_MCAST && !m->multicast) ||
         (e->mode == VRRP_RX_MODE_UCAST && m->multicast))
         return VRRP_RX_MODE_MISMATCH;
-    if (e->peers && !m->multicast && !addr_in(e->peers, e->npeers, &m->src))
-        return VRRP_RX_UNKNOWN_PEER;
+    if ((r = check_source(m, e)) != VRRP_RX_OK)
+        return r;
     if (a->version == 2 && (r = check_v2_auth(pkt, len, e, a)) != VRRP_RX_OK)
         return r;
     if (a->adver_int_cs == 0)

@@ -43,12 +43,13 @@ enum vrrp_rx_err {
     VRRP_RX_BAD_VERSION,         /* version field neither 2 nor 3 */
     VRRP_RX_VERSION_MISMATCH,    /* 2 or 3, but not the instance's */
     VRRP_RX_BAD_TYPE,            /* type != 1 (advertisement) */
-    VRRP_RX_BAD_TTL,             /* TTL / hop limit != 255 where checked */
+    VRRP_RX_BAD_TTL,             /* TTL / hop limit != 255 (or outside a peer's range) */
     VRRP_RX_ZERO_ADDRS,          /* v3 count 0 (RFC 5798 5.2.5: at least 1) */
     VRRP_RX_BAD_CHECKSUM,        /* no accepted checksum form matches */
     VRRP_RX_UNKNOWN_VRID,        /* not the instance's VRID */
     VRRP_RX_MODE_MISMATCH,       /* unicast packet for a multicast instance, or vice versa */
     VRRP_RX_UNKNOWN_PEER,        /* unicast source not in the peer list */
+    VRRP_RX_BAD_SOURCE,          /* IPv6 multicast advert not from a link-local address */
     VRRP_RX_AUTH_AH,             /* v2 auth type 2 / IP protocol 51 (AH): unsupported */
     VRRP_RX_AUTH_TYPE_MISMATCH,  /* v2 auth type differs from ours */
     VRRP_RX_AUTH_PASS_MISMATCH,  /* v2 password differs */
@@ -83,9 +84,17 @@ struct vrrp_rx_meta {
 };
 
 enum vrrp_ttl_check {
-    VRRP_TTL_CHECK_MCAST = 0, /* 255 required for multicast packets only (keepalived) */
+    VRRP_TTL_CHECK_MCAST = 0, /* 255 for multicast packets; unicast: the peer's range */
     VRRP_TTL_CHECK_ALWAYS,    /* 255 required for unicast packets too (RFC 7.1) */
     VRRP_TTL_CHECK_NEVER,
+};
+
+/* TTL / hop limit a unicast peer's adverts may arrive with (both
+ * inclusive): keepalived's min_ttl / max_ttl. Unset, any (1-255), as in
+ * keepalived, whose IPv6 unicast adverts leave with the kernel's default
+ * hop limit; `min_ttl 255` proves an IPv4 peer is on the link. */
+struct vrrp_ttl_range {
+    uint8_t min, max;
 };
 
 enum vrrp_rx_mode {
@@ -108,7 +117,8 @@ struct vrrp_rx_expect {
     bool check_addrs; /* count must equal nvips and every VIP appear (any order) */
     const struct vrrp_addr *vips;
     size_t nvips;
-    const struct vrrp_addr *peers; /* non-NULL: unicast source must be one of them */
+    const struct vrrp_addr *peers;         /* non-NULL: unicast source must be one of them */
+    const struct vrrp_ttl_range *peer_ttl; /* per peer; NULL: 255 only */
     size_t npeers;
 };
 

@@ -39,10 +39,11 @@ struct vrrp_inst {
     char name[64];
     int ifindex;
     struct vrrp_sock *sock;
-    struct vrrp_addr src;    /* advert source; tie-break identity */
-    struct vrrp_addr *vips;  /* wire form of c->vips */
-    struct vrrp_addr *peers; /* unicast peers; NULL: multicast */
-    int *vip_ifindex;        /* per VIP: `dev` or the instance's interface */
+    struct vrrp_addr src;            /* advert source; tie-break identity */
+    struct vrrp_addr *vips;          /* wire form of c->vips */
+    struct vrrp_addr *peers;         /* unicast peers; NULL: multicast */
+    struct vrrp_ttl_range *peer_ttl; /* per peer: the TTLs its adverts may have */
+    int *vip_ifindex;                /* per VIP: `dev` or the instance's interface */
     struct vrrp_fsm fsm;
     uint16_t adver_int_cs;
     uint32_t lifetime_s; /* VIP valid_lft; NL_LIFETIME_FOREVER when off */

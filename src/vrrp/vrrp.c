@@ -262,7 +262,8 @@ static void instance_key(const struct cfg_vrrp_instance *c, struct sbuf *b)
                 c->auth_type, c->auth_pass);
     sbuf_printf(b, "%s|", cfg_format_addr(&c->src_ip, 1, a, sizeof(a)));
     for (size_t i = 0; i < c->npeers; i++)
-        sbuf_printf(b, "p:%s;", cfg_format_addr(&c->peers[i].addr, 1, a, sizeof(a)));
+        sbuf_printf(b, "p:%s:%u:%u;", cfg_format_addr(&c->peers[i].addr, 1, a, sizeof(a)),
+                    c->peers[i].min_ttl, c->peers[i].max_ttl);
     for (size_t i = 0; i < c->nvips; i++)
         sbuf_printf(b, "v:%s:%s:%s;", cfg_format_addr(&c->vips[i].addr, 1, a, sizeof(a)),
                     c->vips[i].dev ? c->vips[i].dev : "", c->vips[i].label ? c->vips[i].label : "");

@@ -589,6 +589,40 @@ static void layout(void **state)
     cfg_free(c);
 }
 
+/* unicast_peer ADDR [min_ttl N] [max_ttl N]: per peer, kept by the
+ * canonical dump; errors at the option. */
+static void peer_ttl_range(void **state)
+{
+    const char *head = "vrrp_instance v {\n interface eth0\n virtual_router_id 9\n"
+                       " virtual_ipaddress { 10.0.0.1 }\n unicast_peer {\n";
+    char text[512];
+    snprintf(text, sizeof(text),
+             "%s  10.0.0.3 min_ttl 250 10.0.0.4\n  10.0.0.5 max_ttl 254 "
+             "min_ttl 1\n }\n}\n",
+             head);
+    struct cfg *c = load_ok(text);
+    const struct cfg_vrrp_instance *vi = &c->instances[0];
+    assert_int_equal(vi->npeers, 3);
+    assert_int_equal(vi->peers[0].min_ttl, 250);
+    assert_int_equal(vi->peers[0].max_ttl, 0);
+    assert_int_equal(vi->peers[1].min_ttl, 0);
+    assert_int_equal(vi->peers[2].min_ttl, 1);
+    assert_int_equal(vi->peers[2].max_ttl, 254);
+    char *dump = canon(c);
+    assert_non_null(strstr(dump, "10.0.0.3 min_ttl 250\n"));
+    assert_non_null(strstr(dump, "10.0.0.4\n"));
+    assert_non_null(strstr(dump, "10.0.0.5 min_ttl 1 max_ttl 254\n"));
+    free(dump);
+    cfg_free(c);
+    snprintf(text, sizeof(text), "%s  min_ttl 3 10.0.0.3\n }\n}\n", head);
+    load_fails(text, "t.conf:6:3: error: 'min_ttl' must follow a unicast_peer address\n");
+    snprintf(text, sizeof(text), "%s  10.0.0.3 max_ttl 0\n }\n}\n", head);
+    load_fails(text, "t.conf:6:20: error: invalid max_ttl '0': must be between 1 and 255\n");
+    snprintf(text, sizeof(text), "%s  10.0.0.3 max_ttl 200 min_ttl 201\n }\n}\n", head);
+    load_fails(text,
+               "t.conf:6:3: error: unicast_peer 10.0.0.3: min_ttl 201 is above max_ttl 200\n");
+}
+
 /* A second check line replaces the first, except for the timeout, which
  * `timeout check` shares. */
 static void check_line_replaces(void **state)
@@ -748,6 +782,7 @@ int main(void)
         cmocka_unit_test(defaults),
         cmocka_unit_test(layout),
         cmocka_unit_test(check_line_replaces),
+        cmocka_unit_test(peer_ttl_range),
         cmocka_unit_test(warnings),
         cmocka_unit_test(round_trip_quoting),
     };

@@ -689,6 +689,56 @@ static void test_reject_addresses(void **state)
     assert_int_equal(run(&c), VRRP_RX_OK);
 }
 
+/* Unicast with peers: the source must be a peer and the TTL in its range
+ * (any by default); IPv6 multicast must come from a link-local
+ * address (issue 10: a host two routers away made a unicast master yield). */
+static void test_unicast_peer_ttl_and_v6_source(void **state)
+{
+    struct rx_case c;
+    struct vrrp_addr peers[2] = {A("198.18.0.13"), A("198.18.0.11")};
+    struct vrrp_ttl_range ttl[2] = {{255, 255}, {250, 254}};
+
+    v3_case(&c);
+    memcpy(c.pkt, V3U, sizeof(V3U));
+    c.m = meta4("198.18.0.11", "198.18.0.12");
+    c.e.mode = VRRP_RX_MODE_UCAST;
+    c.e.peers = peers;
+    c.e.npeers = 2;
+    c.m.ttl = 64; /* no range given: any TTL (keepalived) */
+    assert_int_equal(run(&c), VRRP_RX_OK);
+    c.m.ttl = 255;
+    assert_int_equal(run(&c), VRRP_RX_OK);
+    c.m.ttl = -1; /* unknown TTL: not checked */
+    assert_int_equal(run(&c), VRRP_RX_OK);
+    c.e.peer_ttl = ttl; /* .11 is peer 1: 250-254 */
+    c.m.ttl = 255;
+    assert_int_equal(run(&c), VRRP_RX_BAD_TTL);
+    c.m.ttl = 250;
+    assert_int_equal(run(&c), VRRP_RX_OK);
+    c.m.ttl = 249;
+    assert_int_equal(run(&c), VRRP_RX_BAD_TTL);
+    c.e.ttl_check = VRRP_TTL_CHECK_NEVER;
+    assert_int_equal(run(&c), VRRP_RX_OK);
+    c.e.ttl_check = VRRP_TTL_CHECK_MCAST;
+    c.m.src = A("198.18.0.99"); /* a stranger, whatever its TTL */
+    c.m.ttl = 255;
+    fix_csum(&c);
+    assert_int_equal(run(&c), VRRP_RX_UNKNOWN_PEER);
+
+    /* IPv6 multicast from a global address */
+    struct vrrp_addr vips[2] = {A("2001:db8::100"), A("fe80::100")};
+    struct vrrp_rx_expect e = {
+        .version = 3, .vrid = 7, .family = AF_INET6, .check_addrs = true, .vips = vips, .nvips = 2};
+    struct vrrp_rx_meta m = meta6("2001:db8::1", "ff02::12");
+    struct vrrp_advert adv;
+    uint8_t pkt[sizeof(V36)];
+    memcpy(pkt, V36, sizeof(pkt));
+    assert_int_equal(vrrp_pkt_set_checksum(pkt, sizeof(pkt), VRRP_CSUM_PSEUDO, &m.src, &m.dst), 0);
+    assert_int_equal(vrrp_pkt_decode(pkt, sizeof(pkt), &m, &e, &adv), VRRP_RX_BAD_SOURCE);
+    m.src = A("fe80::1");
+    assert_int_equal(vrrp_pkt_decode(V36, sizeof(V36), &m, &e, &adv), VRRP_RX_OK);
+}
+
 static void test_rx_err_strings(void **state)
 {
     int i, j;
@@ -906,6 +956,7 @@ int main(void)
         cmocka_unit_test(test_reject_auth),
         cmocka_unit_test(test_reject_interval),
         cmocka_unit_test(test_reject_addresses),
+        cmocka_unit_test(test_unicast_peer_ttl_and_v6_source),
         cmocka_unit_test(test_rx_err_strings),
         cmocka_unit_test(test_roundtrips),
         cmocka_unit_test(test_ip4_parse),

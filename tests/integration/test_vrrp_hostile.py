@@ -1,0 +1,99 @@
+"""Adverts from strangers (issue 10, VRRP items): who may speak to an instance.
+
+haplane runs on the three masters (priorities 100, 110, 120, VRRPv3, advert
+0.1 s); master3 is master. node1 (not a peer) and master2 (a peer whose
+packets are made to look routed, TTL 254) inject adverts with priority 255:
+any of them accepted makes master3 yield, so "master3 still holds the VIP,
+with no new transition" is the check, plus the drop counted under its reason.
+Controls show the same adverts are accepted where they should be.
+"""
+
+import time
+
+import pytest
+
+import vrrp_lab
+from vrrp_lab import MASTERS, VIP, VIP6, conf, hlab, ipv4, unicast_of, wait_for
+
+LAB_OPTIONS = {"etcd": False}
+PRIOS = {"master1": 100, "master2": 110, "master3": 120}
+COUNT = 3
+
+
+@pytest.fixture
+def vr(lab, haplane_bin):
+    yield from vrrp_lab.vr_fixture(lab, haplane_bin)
+
+
+def start_all(vr, kw, vip=VIP):
+    for h in reversed(MASTERS):
+        vr.start(h, conf(h, PRIOS[h], **kw(h)))
+        if h == "master3":
+            vr.wait_holder("master3", timeout=3, vip=vip)
+    for h in ("master1", "master2"):
+        wait_for(lambda h=h: vr.status(h)["master"] is not None, 3, 0.02, "%s learns" % h)
+
+
+def wait_drop(vr, host, reason, n):
+    return wait_for(lambda: vr.status(host)["counters"]["drops"].get(reason, 0) >= n and
+                    vr.status(host), 3, 0.05, "%d x %s on %s" % (n, reason, host))
+
+
+def assert_kept(vr, before, vip=VIP):
+    time.sleep(0.5)  # several intervals: a takeover would have happened
+    after = vr.status("master3")
+    assert after["state"] == "MASTER"
+    assert after["counters"]["transitions"] == before["counters"]["transitions"]
+    assert vr.holders(vip) == ["master3"]
+
+
+def test_unicast_advert_from_a_stranger_is_dropped(vr):
+    start_all(vr, lambda h: {"unicast": unicast_of(h)})
+    before = vr.status("master3")
+    vr.inject("node1", version=3, vrid=51, prio=255, addr=[VIP], advert_cs=10,
+              src=ipv4("node1"), dst=ipv4("master3"), count=COUNT, interval=0.01)
+    after = wait_drop(vr, "master3", "unknown-peer", COUNT)
+    assert after["counters"]["adverts_rx"] >= before["counters"]["adverts_rx"]
+    assert_kept(vr, before)
+    assert "dropped advert from %s: unknown-peer" % ipv4("node1") in vr.log("master3")
+
+
+def with_min_ttl(ttl):
+    """unicast kw where master3 gives master2 `min_ttl ttl` (None: not set)."""
+    def kw(h):
+        src, peers = unicast_of(h)
+        if h == "master3" and ttl is not None:
+            peers = [p + (" min_ttl %d" % ttl if p == ipv4("master2") else "") for p in peers]
+        return {"unicast": (src, peers)}
+    return kw
+
+
+def test_unicast_peer_ttl_below_min_ttl_is_dropped(vr):
+    """With `min_ttl 255` (on the link), a peer's advert that crossed a router
+    (TTL 254), or a stranger forging the peer's address from elsewhere, is dropped."""
+    start_all(vr, with_min_ttl(255))
+    before = vr.status("master3")
+    vr.inject("master2", version=3, vrid=51, prio=255, addr=[VIP], advert_cs=10,
+              src=ipv4("master2"), dst=ipv4("master3"), ttl=254, count=COUNT, interval=0.01)
+    wait_drop(vr, "master3", "bad-ttl", COUNT)
+    assert_kept(vr, before)
+
+
+@pytest.mark.parametrize("ttl", [250, None])
+def test_unicast_peer_ttl_in_range_is_heard(vr, ttl):
+    """Control: with `min_ttl 250`, or none (keepalived: unchecked), the same
+    routed advert from the peer counts."""
+    start_all(vr, with_min_ttl(ttl))
+    vr.inject("master2", version=3, vrid=51, prio=255, addr=[VIP], advert_cs=10,
+              src=ipv4("master2"), dst=ipv4("master3"), ttl=254, count=COUNT, interval=0.01)
+    vr.wait_state("master3", "BACKUP", timeout=3)
+    assert vr.status("master3")["counters"]["drops"].get("bad-ttl", 0) == 0
+
+
+def test_ipv6_multicast_advert_from_a_global_address_is_dropped(vr):
+    start_all(vr, lambda h: {"vips": (VIP6 + "/64",)}, vip=VIP6)
+    before = vr.status("master3")
+    vr.inject("node1", version=3, vrid=51, prio=255, addr=[VIP6], advert_cs=10,
+              src=hlab.ipv6("node1"), count=COUNT, interval=0.01)
+    wait_drop(vr, "master3", "bad-source", COUNT)
+    assert_kept(vr, before, vip=VIP6)
