@@ -79,7 +79,7 @@ bool track_spec_same(const struct track_spec *a, const struct track_spec *b)
 
 /* ---- results ---- */
 
-static void log_change(struct track_script *s, int from, const char *what)
+static void log_change(struct track_script *s, enum track_state from, const char *what)
 {
     const struct track_counter *c = &s->ctr;
     if (from == TRACK_INIT)
@@ -100,7 +100,7 @@ static void script_result(struct track_script *s, bool ok, const char *what)
         s->successes++;
     else
         s->failures++;
-    int from = s->ctr.state;
+    enum track_state from = s->ctr.state;
     if (track_counter_feed(&s->ctr, ok)) {
         log_change(s, from, what);
         track_changed(s->t);
@@ -229,8 +229,7 @@ void track_script_begin(struct track_script *s)
     if (s->refused[0]) {
         ev_timer_stop(s->t->loop, &s->tick);
         track_run_abort(&s->run);
-        s->ctr.state = TRACK_DOWN;
-        s->ctr.row = 0;
+        track_counter_force_down(&s->ctr);
         return;
     }
     if (!s->spec->tracked) {
