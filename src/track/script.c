@@ -155,17 +155,24 @@ static void schedule(struct track_script *s, uint64_t at_ns)
     ev_timer_start_at(s->t->loop, &s->tick, at_ns, on_tick, s);
 }
 
+/* Start a run. A start that fails (the command is not found in
+ * TRACK_PATH, fork fails) counts as a failure; it is logged as an error
+ * once per streak, not at every interval. */
 static void script_spawn(struct track_script *s)
 {
     s->runs++;
     if (track_run_start(&s->run, s->t->loop, s->spec->argv, &s->opts, s->spec->timeout_ms, on_run,
-                        s) == 0)
+                        s) == 0) {
+        s->spawn_streak = 0;
         return;
-    int e = errno;
-    char what[128];
-    snprintf(what, sizeof(what), "cannot start %s: %s", s->spec->argv[0], strerror(e));
+    }
+    char what[192];
+    track_start_error(s->spec->argv[0], errno, what, sizeof(what));
     s->spawn_errors++;
-    log_error("track", s->spec->name, "%s", what);
+    if (s->spawn_streak++ == 0)
+        log_error("track", s->spec->name, "%s", what);
+    else
+        log_debug("track", s->spec->name, "%s (%u times in a row)", what, s->spawn_streak);
     script_result(s, false, what);
 }
 

@@ -328,11 +328,13 @@ int track_notify(struct track *t, const struct cfg_cmd *cmd, const char *const e
     nr->timeout_ms = t->notify_timeout_ms;
     struct ev_spawn_opts o = {.uid = ra.uid, .gid = ra.gid, .set_ids = ra.set_ids, .quiet = 1};
     int rc = track_run_start(&nr->run, t->loop, argv, &o, nr->timeout_ms, on_notify, nr);
-    int e = errno;
+    char what[192];
+    if (rc < 0)
+        track_start_error(argv0, errno, what, sizeof(what));
     free(argv); /* the child has its own copy */
     if (rc < 0) {
         t->notify_failed++;
-        log_error("track", nr->name, "notify not started: %s", strerror(e));
+        log_error("track", nr->name, "notify not started: %s", what);
         free(nr);
         return -1;
     }

@@ -9,7 +9,10 @@
  *    means present with IFF_UP and IFF_RUNNING (keepalived's FLAGS_UP).
  *  - notify commands: fire and forget, killed after a timeout.
  *
- * Commands run without a shell (argv from the config), stdio on /dev/null, in
+ * Commands run without a shell (argv from the config; a bare name is looked
+ * up in CFG_CMD_PATH, not the daemon's PATH), with PATH=CFG_CMD_PATH as
+ * their whole environment, stdio on /dev/null and no other fd, default signal
+ * dispositions, the fd limit the daemon started with (ev_child_spawn), in
  * their own process group, as the command's `user`, else global_defs
  * script_user, else keepalived_script if that user exists, else the daemon's
  * own user (root, with one warning). With enable_script_security a command
