@@ -741,3 +741,48 @@ def test_bare_command_resolved_in_clean_path(drv, tmp_path):
     assert not ran.exists()
     msg = 'obj="bare" msg="cannot start %s: not found in %s"' % (bare, CLEAN_PATH)
     assert d.logtext().count(msg) == 1, d.logtext()[-3000:]
+
+
+NOTIFY_ONLY_CONF = """\
+vrrp_instance apiserver {
+    state BACKUP
+    interface lo
+    virtual_router_id 51
+    priority 100
+    advert_int 0.1
+    version 3
+    unicast_src_ip 127.0.0.1
+    unicast_peer { 127.0.0.2 }
+    virtual_ipaddress { 198.18.0.100/32 }
+    notify_fault /bin/true
+}
+
+proxy apiserver {
+    bind 127.0.0.1:16443
+    server master1 127.0.0.1:6443
+}
+"""
+
+
+def test_root_default_warned_at_start_without_scripts(haplane_bin, tmp_path):
+    """Only a notify_fault, which never runs here: the warning that commands
+    would run as root comes at start, not at the first fault."""
+    if has_keepalived_script():
+        pytest.skip("user keepalived_script exists here: commands would not run as root")
+    p = start_daemon(haplane_bin, tmp_path, NOTIFY_ONLY_CONF)
+    try:
+        end = time.monotonic() + 5
+        while "starting" not in (tmp_path / "haplane.log").read_text():
+            assert p.poll() is None and time.monotonic() < end, "haplane did not start"
+            time.sleep(0.05)
+        time.sleep(0.5)
+    finally:
+        log = stop_daemon(p, tmp_path)
+    assert "FAULT" not in log.split("SIGTERM")[0], log
+    assert log.count("scripts run as root") == 1, log
+    # with its own user (or a script_user) it would not: no warning then
+    p = start_daemon(haplane_bin, tmp_path,
+                     NOTIFY_ONLY_CONF.replace("/bin/true", "/bin/true nobody"))
+    time.sleep(1.0)
+    log = stop_daemon(p, tmp_path)
+    assert "starting" in log and "scripts run as root" not in log, log
