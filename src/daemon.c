@@ -356,6 +356,8 @@ int daemon_run(const struct daemon_opts *o)
     struct daemon dm;
     char err[512];
     memset(&dm, 0, sizeof(dm));
+    /* before the proxy raises the fd limit: scripts get this one back */
+    ev_child_save_limits();
     dm.ctl.fd = -1;
     dm.sources = &o->sources;
     imp_describe(&o->sources, dm.config_path, sizeof(dm.config_path));

@@ -53,6 +53,11 @@ struct cfg_endpoint {
     uint16_t port;        /* 1-65535 */
 };
 
+/* The PATH a command's bare name (no '/') is looked up in when checked and
+ * when run, and its value in the command's environment: never the PATH the
+ * daemon was started with (docs/configuration.md, Commands). */
+#define CFG_CMD_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 /* A command to run (vrrp_script `script`, notify_*): argv is NULL-terminated
  * with argc entries, or NULL when unset. user/group: run as (NULL: the
  * global script_user, keepalived semantics). */

@@ -58,16 +58,15 @@ static int executable(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
-/* An absolute or relative path, or a name looked up in PATH as execvp
- * does (empty entries: the current directory). */
+/* An absolute or relative path, or a name looked up in CFG_CMD_PATH, the
+ * PATH src/track runs commands with (not the daemon's own). */
 static int sys_command(const char *argv0, void *arg)
 {
-    const char *path = getenv("PATH");
     char buf[4096];
 
     if (strchr(argv0, '/'))
         return executable(argv0);
-    for (const char *p = path ? path : "/bin:/usr/bin";; p++) {
+    for (const char *p = CFG_CMD_PATH;; p++) {
         const char *end = strchrnul(p, ':');
         int n = end == p ? snprintf(buf, sizeof(buf), "%s", argv0)
                          : snprintf(buf, sizeof(buf), "%.*s/%s", (int)(end - p), p, argv0);

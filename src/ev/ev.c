@@ -1,13 +1,17 @@
 /* ev: see ev.h. */
 #include "ev/ev.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
@@ -271,28 +275,119 @@ static void on_pidfd(struct ev_loop *loop, struct ev_io *io, uint32_t events)
     c->cb(loop, c, si.si_code, si.si_status);
 }
 
-/* In the child between fork and exec: only async-signal-safe calls. */
-static void child_exec(char *const argv[], const struct ev_spawn_opts *o)
+/* The soft RLIMIT_NOFILE children get (ev_child_save_limits); 0: unknown. */
+static rlim_t child_nofile;
+
+#define EV_CHILD_NOFILE_DEFAULT 1024
+
+void ev_child_save_limits(void)
 {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    setpgid(0, 0);
-    if (o && o->quiet) {
-        int fd = open("/dev/null", O_RDWR);
-        if (fd >= 0) {
-            dup2(fd, 0);
-            dup2(fd, 1);
-            dup2(fd, 2);
-            if (fd > 2)
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+        child_nofile = rl.rlim_cur;
+}
+
+/* The helpers below run in the child between fork and exec: only
+ * async-signal-safe calls (the daemon has threads), no allocation. */
+
+/* Every disposition back to SIG_DFL (an ignored signal stays ignored across
+ * exec: SIGPIPE would), before the mask is cleared right before exec. The
+ * raw system call, because libc's sigaction refuses its own signals (32 and
+ * 33 in glibc), which a parent such as make may have ignored. An all-zero
+ * kernel sigaction is SIG_DFL, no flags, an empty mask, whatever the
+ * architecture's field order. */
+static void child_signals_default(void)
+{
+    unsigned long ksa[8];
+    memset(ksa, 0, sizeof(ksa));
+    /* SIGKILL and SIGSTOP fail with EINVAL, and need not be reset */
+    for (int s = 1; s < NSIG; s++)
+        syscall(SYS_rt_sigaction, s, ksa, NULL, (size_t)(NSIG - 1) / 8);
+}
+
+/* stdin (and with quiet stdout, stderr) from /dev/null. -1 on failure. */
+static int child_stdio(int quiet)
+{
+    int fd = open("/dev/null", O_RDWR);
+    if (fd < 0)
+        return -1;
+    if (dup2(fd, 0) < 0 || (quiet && (dup2(fd, 1) < 0 || dup2(fd, 2) < 0)))
+        return -1;
+    if (fd > 2)
+        close(fd);
+    return 0;
+}
+
+/* Close every fd above 2: close_range, else the entries of /proc/self/fd
+ * (read with getdents64 into the stack), else every number up to the soft
+ * limit (fds above it cannot have been opened under it). */
+static void child_close_fds(void)
+{
+    if (syscall(SYS_close_range, 3u, ~0u, 0u) == 0)
+        return;
+    int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) {
+        struct rlimit rl;
+        rlim_t max = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 65536;
+        for (rlim_t fd = 3; fd < max && fd <= INT_MAX; fd++)
+            close((int)fd);
+        return;
+    }
+    char buf[4096];
+    long n;
+    while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
+        for (long off = 0; off < n;) {
+            struct dirent64 *d = (struct dirent64 *)(buf + off);
+            int fd = 0;
+            const char *p = d->d_name;
+            for (; *p >= '0' && *p <= '9' && fd < INT_MAX / 10; p++)
+                fd = fd * 10 + (*p - '0');
+            if (!*p && p != d->d_name && fd > 2 && fd != dir)
                 close(fd);
+            off += d->d_reclen;
         }
     }
-    if (o && o->set_ids) {
+    close(dir);
+}
+
+/* RLIMIT_NOFILE back to what the daemon started with (the proxy raises
+ * it), the hard limit kept; the normal scheduling policy (global_defs
+ * realtime would be inherited). Best effort: neither can fail in practice. */
+static void child_limits(void)
+{
+    struct rlimit rl;
+    rlim_t want = child_nofile ? child_nofile : EV_CHILD_NOFILE_DEFAULT;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+        rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    int policy = sched_getscheduler(0);
+    if (policy == SCHED_FIFO || policy == SCHED_RR) {
+        struct sched_param sp = {.sched_priority = 0};
+        sched_setscheduler(0, SCHED_OTHER, &sp);
+    }
+}
+
+static void child_exec(char *const argv[], const struct ev_spawn_opts *o)
+{
+    static const struct ev_spawn_opts none_opts;
+    static char *const empty_env[] = {NULL};
+    if (!o)
+        o = &none_opts;
+    child_signals_default();
+    setpgid(0, 0);
+    if (child_stdio(o->quiet) < 0)
+        _exit(126);
+    child_close_fds();
+    child_limits();
+    if (o->set_ids) {
         if (setgroups(0, NULL) < 0 || setgid(o->gid) < 0 || setuid(o->uid) < 0)
             _exit(126);
     }
-    execvp(argv[0], argv);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(o->file ? o->file : argv[0], argv, o->envp ? o->envp : empty_env);
     _exit(127);
 }
 

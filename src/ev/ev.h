@@ -104,12 +104,24 @@ struct ev_spawn_opts {
     uid_t uid; /* drop to uid/gid when set_ids */
     gid_t gid;
     int set_ids;
-    int quiet; /* stdin, stdout and stderr to /dev/null */
+    int quiet;         /* stdout and stderr to /dev/null too */
+    const char *file;  /* the program, a path (NULL: argv[0]); never searched in PATH */
+    char *const *envp; /* its whole environment (NULL: an empty one) */
 };
 
-/* Start argv[0] (searched in PATH) with argv, in its own process group, with
- * the signal mask cleared. c is filled and watched; cb runs once when the
- * child exits (the child is reaped by then). -1 with errno on failure. */
+/* Record the soft RLIMIT_NOFILE the process started with, for children.
+ * Call once at start, before anything raises it (the proxy does). */
+void ev_child_save_limits(void);
+
+/* Start opts->file (or argv[0]) with argv and opts->envp, in its own process
+ * group, with a clean start whatever the daemon's own state: every signal
+ * at its default disposition and none blocked, stdin from /dev/null, no fd
+ * above 2 open, RLIMIT_NOFILE back to the soft limit saved by
+ * ev_child_save_limits (1024 when not saved), the normal scheduling policy
+ * (not the daemon's realtime one), then the ids of opts. A child that
+ * cannot be set up exits 126; one whose exec fails exits 127. c is filled
+ * and watched; cb runs once when the child exits (the child is reaped by
+ * then). -1 with errno on failure (fork, pidfd). */
 int ev_child_spawn(struct ev_loop *loop, struct ev_child *c, char *const argv[],
                    const struct ev_spawn_opts *opts, ev_child_cb cb, void *arg);
 /* Send sig to the child's process group (the script and what it started). */

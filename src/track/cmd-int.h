@@ -43,6 +43,23 @@ void track_runas_self(struct track_runas *ra);
  * sticky bit, writable by a non-root group or by others. Pure. */
 const char *track_stat_unsafe(const struct stat *st, bool last);
 
+/* Every command (vrrp_script, notify) starts with track_envp
+ * (PATH=TRACK_PATH) and nothing else, and a bare command name is looked up
+ * in TRACK_PATH, never in the daemon's PATH; the config check looks there
+ * too (conf/host.c). keepalived documents no variable of its own for
+ * scripts. */
+#define TRACK_PATH CFG_CMD_PATH
+extern char *const track_envp[];
+
+/* The program argv0 names: argv0 itself when it has a '/', else the first
+ * match in TRACK_PATH. Returns 0 with the path in buf, or -1 with errno
+ * (ENOENT, ENAMETOOLONG). */
+int track_resolve(const char *argv0, char *buf, size_t len);
+
+/* "cannot start ARGV0: REASON" for errno e from starting argv0 (a bare
+ * name that is not found says where it was looked for). Pure. */
+void track_start_error(const char *argv0, int e, char *buf, size_t len);
+
 /* Find name (no '/') in the colon-separated path list like execvp does
  * (empty entries mean the current directory): the first executable regular
  * file. Returns 0 with the full path in buf, or -1 (ENOENT, ENAMETOOLONG). */

@@ -34,6 +34,29 @@ int track_argv_fill(const struct cfg_cmd *cmd, const char *const extra[], char *
     return (int)k;
 }
 
+/* ---- what a command starts with ---- */
+
+char *const track_envp[] = {"PATH=" TRACK_PATH, NULL};
+
+int track_resolve(const char *argv0, char *buf, size_t len)
+{
+    if (strchr(argv0, '/')) {
+        if ((size_t)snprintf(buf, len, "%s", argv0) < len)
+            return 0;
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return track_path_search(argv0, TRACK_PATH, buf, len);
+}
+
+void track_start_error(const char *argv0, int e, char *buf, size_t len)
+{
+    if (e == ENOENT && !strchr(argv0, '/'))
+        snprintf(buf, len, "cannot start %s: not found in %s", argv0, TRACK_PATH);
+    else
+        snprintf(buf, len, "cannot start %s: %s", argv0, strerror(e));
+}
+
 /* ---- users ---- */
 
 static size_t pw_buflen(void)
@@ -165,14 +188,10 @@ static int walk_path(const char *path, char *why, size_t len)
 
 int track_secure_check(const char *argv0, const struct track_runas *ra, char *why, size_t len)
 {
-    char found[PATH_MAX];
-    const char *path = argv0;
-    if (!strchr(argv0, '/')) {
-        if (track_path_search(argv0, getenv("PATH"), found, sizeof(found)) < 0) {
-            snprintf(why, len, "%s not found in PATH", argv0);
-            return -1;
-        }
-        path = found;
+    char path[PATH_MAX];
+    if (track_resolve(argv0, path, sizeof(path)) < 0) {
+        snprintf(why, len, "%s not found in %s", argv0, TRACK_PATH);
+        return -1;
     }
     struct stat st;
     if (stat(path, &st) < 0) {

@@ -1,7 +1,7 @@
 /* track counter: see counter.h. */
 #include "track/counter.h"
 
-const char *track_state_name(int state)
+const char *track_state_name(enum track_state state)
 {
     switch (state) {
     case TRACK_INIT:
@@ -40,6 +40,14 @@ int track_counter_feed(struct track_counter *c, bool success)
     c->state = success ? TRACK_UP : TRACK_DOWN;
     c->row = 0;
     return 1;
+}
+
+int track_counter_force_down(struct track_counter *c)
+{
+    int changed = c->state != TRACK_DOWN;
+    c->state = TRACK_DOWN;
+    c->row = 0;
+    return changed;
 }
 
 void track_counter_retune(struct track_counter *c, uint32_t rise, uint32_t fall)

@@ -39,8 +39,10 @@ struct track_run {
 
 #define TRACK_RUN_TERM_GRACE_MS 2000u
 
-/* Start argv with opts, timed out after timeout_ms (0: never). Returns 0,
- * or -1 with errno (fork, pidfd). r must be idle (not busy). */
+/* Start argv with opts, timed out after timeout_ms (0: never). argv[0] is
+ * resolved by track_resolve and the command gets track_envp (opts->file
+ * and opts->envp are ignored). Returns 0, or -1 with errno (ENOENT: not
+ * found; fork, pidfd). r must be idle (not busy). */
 int track_run_start(struct track_run *r, struct ev_loop *loop, char *const argv[],
                     const struct ev_spawn_opts *opts, uint64_t timeout_ms, track_run_cb cb,
                     void *arg);

@@ -2,6 +2,7 @@
 #include "track/run-int.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "track/cmd-int.h"
 
 #define KILL_STUCK_MS 10000u
 
@@ -45,13 +47,19 @@ int track_run_start(struct track_run *r, struct ev_loop *loop, char *const argv[
         errno = EBUSY;
         return -1;
     }
+    char exe[PATH_MAX];
+    if (track_resolve(argv[0], exe, sizeof(exe)) < 0)
+        return -1;
+    struct ev_spawn_opts o = *opts;
+    o.file = exe;
+    o.envp = track_envp;
     r->loop = loop;
     r->cb = cb;
     r->arg = arg;
     r->quiet = 0;
     r->started_ns = ev_clock_ns();
     r->ended_ns = 0;
-    if (ev_child_spawn(loop, &r->child, argv, opts, on_child, r) < 0)
+    if (ev_child_spawn(loop, &r->child, argv, &o, on_child, r) < 0)
         return -1;
     r->phase = 1;
     if (timeout_ms && ev_timer_start(loop, &r->timer, timeout_ms * NS_PER_MS, on_timer, r) < 0) {

@@ -79,7 +79,7 @@ bool track_spec_same(const struct track_spec *a, const struct track_spec *b)
 
 /* ---- results ---- */
 
-static void log_change(struct track_script *s, int from, const char *what)
+static void log_change(struct track_script *s, enum track_state from, const char *what)
 {
     const struct track_counter *c = &s->ctr;
     if (from == TRACK_INIT)
@@ -100,7 +100,7 @@ static void script_result(struct track_script *s, bool ok, const char *what)
         s->successes++;
     else
         s->failures++;
-    int from = s->ctr.state;
+    enum track_state from = s->ctr.state;
     if (track_counter_feed(&s->ctr, ok)) {
         log_change(s, from, what);
         track_changed(s->t);
@@ -155,17 +155,24 @@ static void schedule(struct track_script *s, uint64_t at_ns)
     ev_timer_start_at(s->t->loop, &s->tick, at_ns, on_tick, s);
 }
 
+/* Start a run. A start that fails (the command is not found in
+ * TRACK_PATH, fork fails) counts as a failure; it is logged as an error
+ * once per streak, not at every interval. */
 static void script_spawn(struct track_script *s)
 {
     s->runs++;
     if (track_run_start(&s->run, s->t->loop, s->spec->argv, &s->opts, s->spec->timeout_ms, on_run,
-                        s) == 0)
+                        s) == 0) {
+        s->spawn_streak = 0;
         return;
-    int e = errno;
-    char what[128];
-    snprintf(what, sizeof(what), "cannot start %s: %s", s->spec->argv[0], strerror(e));
+    }
+    char what[192];
+    track_start_error(s->spec->argv[0], errno, what, sizeof(what));
     s->spawn_errors++;
-    log_error("track", s->spec->name, "%s", what);
+    if (s->spawn_streak++ == 0)
+        log_error("track", s->spec->name, "%s", what);
+    else
+        log_debug("track", s->spec->name, "%s (%u times in a row)", what, s->spawn_streak);
     script_result(s, false, what);
 }
 
@@ -229,8 +236,7 @@ void track_script_begin(struct track_script *s)
     if (s->refused[0]) {
         ev_timer_stop(s->t->loop, &s->tick);
         track_run_abort(&s->run);
-        s->ctr.state = TRACK_DOWN;
-        s->ctr.row = 0;
+        track_counter_force_down(&s->ctr);
         return;
     }
     if (!s->spec->tracked) {

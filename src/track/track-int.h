@@ -44,6 +44,7 @@ struct track_script {
     /* counters */
     uint64_t runs, successes, failures, timeouts, skipped, spawn_errors;
     uint32_t skip_streak;
+    uint32_t spawn_streak; /* starts failed in a row */
 };
 
 /* Default run-as policy from global_defs. */

@@ -57,6 +57,44 @@ static void policy_load(struct track_policy *p, const struct cfg_global *g)
     p->def_self = true;
 }
 
+/* A command in cfg that runs as the default user: a vrrp_script or a
+ * notify command without a user of its own. */
+static bool uses_default_user(const struct cfg *cfg)
+{
+    for (size_t i = 0; i < cfg->nscripts; i++)
+        if (cfg->scripts[i].cmd.argv && !cfg->scripts[i].cmd.user)
+            return true;
+    for (size_t i = 0; i < cfg->ninstances; i++) {
+        const struct cfg_vrrp_instance *in = &cfg->instances[i];
+        const struct cfg_cmd *cmds[] = {&in->notify_master, &in->notify_backup, &in->notify_fault,
+                                        &in->notify_stop, &in->notify};
+        for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
+            if (cmds[k]->argv && !cmds[k]->user)
+                return true;
+    }
+    return false;
+}
+
+/* Commands run as root because nothing else is configured: say so once. */
+static void warn_root_once(struct track_policy *p)
+{
+    if (p->root_warned)
+        return;
+    p->root_warned = true;
+    log_warn("track", NULL,
+             "scripts run as root: no script_user and no user keepalived_script "
+             "(keepalived's rule); set script_user%s",
+             p->security ? "" : " and enable_script_security");
+}
+
+/* At start and reload: warn now, not at the first run (a notify_master may
+ * run hours later), when a command of cfg will run as root by default. */
+static void policy_warn_root(struct track_policy *p, const struct cfg *cfg)
+{
+    if (p->def_ok && p->def_self && p->def.uid == 0 && uses_default_user(cfg))
+        warn_root_once(p);
+}
+
 int track_runas_for(struct track *t, const char *argv0, const char *user, const char *group,
                     struct track_runas *ra, char *why, size_t len)
 {
@@ -72,13 +110,8 @@ int track_runas_for(struct track *t, const char *argv0, const char *user, const 
         return -1;
     } else {
         *ra = p->def;
-        if (p->def_self && ra->uid == 0 && !p->root_warned) {
-            p->root_warned = true;
-            log_warn("track", NULL,
-                     "scripts run as root: no script_user and no user keepalived_script "
-                     "(keepalived's rule); set script_user%s",
-                     p->security ? "" : " and enable_script_security");
-        }
+        if (p->def_self && ra->uid == 0)
+            warn_root_once(p);
     }
     if (p->security && track_secure_check(argv0, ra, e, sizeof(e)) < 0) {
         snprintf(why, len, "enable_script_security: %s", e);
@@ -143,6 +176,7 @@ struct track *track_start(struct ev_loop *loop, const struct cfg *cfg, track_cha
     }
     free(specs);
     policy_load(&t->pol, &cfg->global);
+    policy_warn_root(&t->pol, cfg);
     for (size_t i = 0; i < n; i++)
         track_script_begin(t->scripts[i]);
     return t;
@@ -181,6 +215,7 @@ int track_reload(struct track *t, const struct cfg *cfg, char *err, size_t errle
         goto out;
     /* Commit: nothing below can fail. */
     policy_load(&t->pol, &cfg->global);
+    policy_warn_root(&t->pol, cfg);
     for (size_t j = 0; j < t->nscripts; j++)
         if (!taken[j])
             track_script_retire(t->scripts[j]);
@@ -328,11 +363,13 @@ int track_notify(struct track *t, const struct cfg_cmd *cmd, const char *const e
     nr->timeout_ms = t->notify_timeout_ms;
     struct ev_spawn_opts o = {.uid = ra.uid, .gid = ra.gid, .set_ids = ra.set_ids, .quiet = 1};
     int rc = track_run_start(&nr->run, t->loop, argv, &o, nr->timeout_ms, on_notify, nr);
-    int e = errno;
+    char what[192];
+    if (rc < 0)
+        track_start_error(argv0, errno, what, sizeof(what));
     free(argv); /* the child has its own copy */
     if (rc < 0) {
         t->notify_failed++;
-        log_error("track", nr->name, "notify not started: %s", strerror(e));
+        log_error("track", nr->name, "notify not started: %s", what);
         free(nr);
         return -1;
     }

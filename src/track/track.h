@@ -9,12 +9,16 @@
  *    means present with IFF_UP and IFF_RUNNING (keepalived's FLAGS_UP).
  *  - notify commands: fire and forget, killed after a timeout.
  *
- * Commands run without a shell (argv from the config), stdio on /dev/null, in
+ * Commands run without a shell (argv from the config; a bare name is looked
+ * up in CFG_CMD_PATH, not the daemon's PATH), with PATH=CFG_CMD_PATH as
+ * their whole environment, stdio on /dev/null and no other fd, default signal
+ * dispositions, the fd limit the daemon started with (ev_child_spawn), in
  * their own process group, as the command's `user`, else global_defs
  * script_user, else keepalived_script if that user exists, else the daemon's
- * own user (root, with one warning). With enable_script_security a command
- * that would run as root from a path writable by a non-root user is refused
- * (logged, counted as failed).
+ * own user (root: warned once, at start when the config has such a
+ * command). With enable_script_security a command that would run as root
+ * from a path writable by a non-root user is refused (logged, counted as
+ * failed), and so is one that would fall back to the daemon's own user.
  *
  * Everything runs on the caller's event loop; nothing blocks it except the
  * user lookups (getpwnam_r: at start and reload, and for each notify command

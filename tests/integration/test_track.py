@@ -12,7 +12,9 @@ import os
 import pathlib
 import queue
 import re
+import resource
 import shutil
+import signal
 import stat
 import subprocess
 import tempfile
@@ -46,12 +48,12 @@ def driver_bin(tmp_path_factory):
 class Driver:
     """One track_driver process; stdout lines are collected by a thread."""
 
-    def __init__(self, binary, tmp, netns=False):
+    def __init__(self, binary, tmp, netns=False, env=None):
         self.log_path = os.path.join(tmp, "driver-%d.log" % time.monotonic_ns())
         self.log = open(self.log_path, "w")
         argv = (["unshare", "-n"] if netns else []) + [binary]
         env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1",
-                   UBSAN_OPTIONS="print_stacktrace=1")
+                   UBSAN_OPTIONS="print_stacktrace=1", **(env or {}))
         self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=self.log, text=True, env=env)
         self.lines = queue.Queue()
@@ -142,8 +144,8 @@ class Driver:
 def drv(driver_bin, tmp_path):
     made = []
 
-    def make(netns=False):
-        d = Driver(driver_bin, str(tmp_path), netns)
+    def make(netns=False, env=None):
+        d = Driver(driver_bin, str(tmp_path), netns, env)
         made.append(d)
         return d
 
@@ -536,3 +538,251 @@ def test_links_in_private_netns(drv):
     # (a deleted link is first brought down, so "removed" is rarely the reason)
     assert 'obj="veth0" msg="link up -> down: no carrier"' in log
     assert 'obj="veth0" msg="link up -> down: administratively down"' in log
+
+
+# ---- what a command starts with (the real daemon) ----
+
+# Writes what the command was handed to $1: its uid, its own environment as
+# exec'd (/proc/$$/environ), the signals ignored and blocked in a child of it
+# (grep's own status: the shell itself blocks every signal while it waits for
+# that child), its soft fd limit, stdin, and the fds a child of it inherits
+# (`ls -l /proc/self/fd` shows ls's own directory fd besides).
+PROBE = r"""#!/bin/sh
+out=$1
+exec >"$out.tmp" 2>&1
+echo "uid $(id -u)"
+tr '\0' '\n' </proc/$$/environ | sed 's/^/env /'
+grep -E '^(SigIgn|SigBlk):' /proc/self/status
+echo "nofile $(ulimit -n)"
+echo "stdin $(readlink /proc/$$/fd/0)"
+ls -l /proc/self/fd | sed -n 's/.* \([0-9][0-9]*\) -> \(.*\)/fd \1 \2/p'
+mv "$out.tmp" "$out"
+"""
+
+ENV_CONF = """\
+vrrp_script probe {{
+    script "{probe} {out}/script"
+    interval 200ms
+}}
+
+vrrp_instance apiserver {{
+    state BACKUP
+    interface lo
+    virtual_router_id 51
+    priority 100
+    advert_int 0.1
+    version 3
+    unicast_src_ip 127.0.0.1
+    unicast_peer {{ 127.0.0.2 }}
+    virtual_ipaddress {{ 198.18.0.100/32 }}
+    track_script {{
+        probe
+    }}
+    notify "{probe} {out}/notify"
+}}
+
+proxy apiserver {{
+    bind 127.0.0.1:16443
+    server master1 127.0.0.1:6443
+}}
+"""
+
+CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def read_probe(path, timeout=5):
+    end = time.monotonic() + timeout
+    while not os.path.exists(path):
+        assert time.monotonic() < end, "the probe did not run: no " + path
+        time.sleep(0.05)
+    got = {"env": {}, "fd": {}}
+    for ln in pathlib.Path(path).read_text().splitlines():
+        key, val = (ln.split(None, 1) + [""])[:2]
+        if key == "env":
+            name, _, v = val.partition("=")
+            got["env"][name] = v
+        elif key == "fd":
+            num, _, target = val.partition(" ")
+            got["fd"][int(num)] = target
+        else:
+            got[key.rstrip(":")] = val.strip()
+    return got
+
+
+def clean_start_problems(got):
+    """Everything that differs from a clean start (all of it, not the first)."""
+    bad = []
+    if got["env"] != {"PATH": CLEAN_PATH}:
+        bad.append("environment %s" % got["env"])
+    if int(got["SigIgn"], 16):
+        bad.append("signals ignored " + got["SigIgn"])
+    if int(got["SigBlk"], 16):
+        bad.append("signals blocked " + got["SigBlk"])
+    if got["nofile"] != "1000":        # the soft limit haplane started with
+        bad.append("fd limit " + got["nofile"])
+    if got["stdin"] != "/dev/null":
+        bad.append("stdin " + got["stdin"])
+    fds = {n: t for n, t in got["fd"].items()
+           if n > 2 and not re.fullmatch(r"/proc/\d+/fd", t)}   # not ls's own
+    if fds or sorted(got["fd"])[:3] != [0, 1, 2]:
+        bad.append("fds %s" % got["fd"])
+    return bad
+
+
+def has_keepalived_script():
+    return subprocess.run(["getent", "passwd", "keepalived_script"],
+                          capture_output=True).returncode == 0
+
+
+def start_daemon(haplane_bin, tmp_path, text, **popen_kw):
+    """haplane run with config text in a network namespace of its own with
+    lo up (exec keeps the pid); its log in tmp_path/haplane.log. Returns
+    the Popen; stop it with stop_daemon."""
+    conf = tmp_path / "haplane.conf"
+    conf.write_text(text)
+    argv = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh", haplane_bin,
+            "run", "-f", str(conf), "--control", str(tmp_path / "c.sock"),
+            "--log-level", "debug"]
+    with open(tmp_path / "haplane.log", "w") as logf:
+        return subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT, **popen_kw)
+
+
+def stop_daemon(p, tmp_path):
+    """SIGTERM it (by pid) and return its log."""
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+    try:
+        p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    return (tmp_path / "haplane.log").read_text()
+
+
+def test_commands_get_a_clean_start(haplane_bin, tmp_path):
+    """vrrp_scripts and notify commands, started by the daemon (which ignores
+    SIGPIPE, raises RLIMIT_NOFILE for the proxy, and here inherits an fd
+    without O_CLOEXEC and an environment of its own), get default signal
+    dispositions, an empty mask, the fd limit haplane started with, only
+    PATH in the environment, stdin from /dev/null and no fd above 2."""
+    out = tmp_path / "out"
+    out.mkdir()
+    probe = make_script(str(tmp_path / "bin"), "probe.sh", PROBE)
+    # An fd without O_CLOEXEC: the daemon inherits it from whoever started it
+    # (a shell, a supervisor) and, before the fix, handed it on to every
+    # command. haplane's own fds are O_CLOEXEC; this is the realistic leak.
+    leak_path = tmp_path / "leaked"
+    leak = os.open(str(leak_path), os.O_WRONLY | os.O_CREAT, 0o600)
+    env = {"PATH": "/usr/bin:/bin", "HAPLANE_TEST_SECRET": "daemon-only", "HOME": "/root",
+           "LANG": "C.UTF-8"}
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    assert hard > 1000, "needs a hard fd limit above 1000"
+
+    def limits():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1000, hard))
+
+    p = start_daemon(haplane_bin, tmp_path, ENV_CONF.format(probe=probe, out=out),
+                     env=env, pass_fds=(leak,), preexec_fn=limits)
+    os.close(leak)
+    try:
+        script_got = read_probe(str(out / "script"))
+        notify_got = read_probe(str(out / "notify"))
+        # the daemon itself did raise its limit and still holds the fd
+        with open("/proc/%d/limits" % p.pid) as f:
+            soft = next(ln for ln in f if ln.startswith("Max open files")).split()[3]
+        assert int(soft) > 1000, soft
+        assert os.readlink("/proc/%d/fd/%d" % (p.pid, leak)) == str(leak_path)
+    finally:
+        log = stop_daemon(p, tmp_path)
+    bad = ["script: " + b for b in clean_start_problems(script_got)]
+    bad += ["notify: " + b for b in clean_start_problems(notify_got)]
+    assert not bad, "not a clean start (leaked fd %d):\n  %s" % (leak, "\n  ".join(bad))
+    if not has_keepalived_script():
+        # keepalived's rule, documented: no script_user, no keepalived_script: root
+        assert script_got["uid"] == "0" and notify_got["uid"] == "0"
+        assert log.count("scripts run as root") == 1, log
+
+
+def test_bare_command_not_looked_up_in_daemon_path(haplane_bin, tmp_path):
+    """A bare command name that only the daemon's own PATH would find: `run`
+    refuses the config (the check looks where the command would run), it is
+    not started behind the check's back."""
+    bare = "haplane-bare-probe-%d" % os.getpid()
+    make_script(str(tmp_path / "daemon-path"), bare, "exit 0")
+    text = ENV_CONF.format(probe=bare, out=tmp_path)
+    env = {"PATH": "%s:/usr/bin:/bin" % (tmp_path / "daemon-path")}
+    p = start_daemon(haplane_bin, tmp_path, text, env=env)
+    try:
+        rc = p.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        rc = None
+    log = stop_daemon(p, tmp_path)
+    assert rc == 1, "haplane ran a config whose command is only in its own PATH:\n" + log
+    assert "command '%s' is not found in PATH on this host" % bare in log, log
+
+
+def test_bare_command_resolved_in_clean_path(drv, tmp_path):
+    """src/track looks a bare name up in the fixed PATH, not the driver's:
+    one found only in the caller's PATH fails to start (an error logged once,
+    then counted), one in /usr/bin runs."""
+    bare = "haplane-bare-probe-%d" % os.getpid()
+    ran = tmp_path / "ran"
+    make_script(str(tmp_path / "own-path"), bare, "touch %s" % ran)
+    d = drv(env={"PATH": "%s:/usr/bin:/bin" % (tmp_path / "own-path")})
+    script(d, "bare", [bare], interval=100)
+    script(d, "true", ["true"], interval=100)
+    d.commit()
+    st = d.wait_status(lambda s: by_name(s, "bare")["spawn_errors"] >= 3, 3, "3 attempts")
+    d.quit()
+    b = by_name(st, "bare")
+    assert b["state"] == "down" and b["runs"] == b["spawn_errors"] == b["failures"]
+    assert b["last_result"] is None       # no run was ever started
+    assert by_name(st, "true")["state"] == "up"
+    assert not ran.exists()
+    msg = 'obj="bare" msg="cannot start %s: not found in %s"' % (bare, CLEAN_PATH)
+    assert d.logtext().count(msg) == 1, d.logtext()[-3000:]
+
+
+NOTIFY_ONLY_CONF = """\
+vrrp_instance apiserver {
+    state BACKUP
+    interface lo
+    virtual_router_id 51
+    priority 100
+    advert_int 0.1
+    version 3
+    unicast_src_ip 127.0.0.1
+    unicast_peer { 127.0.0.2 }
+    virtual_ipaddress { 198.18.0.100/32 }
+    notify_fault /bin/true
+}
+
+proxy apiserver {
+    bind 127.0.0.1:16443
+    server master1 127.0.0.1:6443
+}
+"""
+
+
+def test_root_default_warned_at_start_without_scripts(haplane_bin, tmp_path):
+    """Only a notify_fault, which never runs here: the warning that commands
+    would run as root comes at start, not at the first fault."""
+    if has_keepalived_script():
+        pytest.skip("user keepalived_script exists here: commands would not run as root")
+    p = start_daemon(haplane_bin, tmp_path, NOTIFY_ONLY_CONF)
+    try:
+        end = time.monotonic() + 5
+        while "starting" not in (tmp_path / "haplane.log").read_text():
+            assert p.poll() is None and time.monotonic() < end, "haplane did not start"
+            time.sleep(0.05)
+        time.sleep(0.5)
+    finally:
+        log = stop_daemon(p, tmp_path)
+    assert "FAULT" not in log.split("SIGTERM")[0], log
+    assert log.count("scripts run as root") == 1, log
+    # with its own user (or a script_user) it would not: no warning then
+    p = start_daemon(haplane_bin, tmp_path,
+                     NOTIFY_ONLY_CONF.replace("/bin/true", "/bin/true nobody"))
+    time.sleep(1.0)
+    log = stop_daemon(p, tmp_path)
+    assert "starting" in log and "scripts run as root" not in log, log

@@ -234,6 +234,7 @@ int main(void)
 {
     static struct ev_io in;
     log_init(LOG_DEBUG, LOG_TEXT, 2);
+    ev_child_save_limits(); /* as the daemon does */
     loop = ev_loop_new();
     if (!loop)
         return 1;

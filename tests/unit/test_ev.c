@@ -7,9 +7,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ev/ev.h"
@@ -211,7 +217,7 @@ static void loop_reaps_children(void **state)
     struct ev_loop *loop = ev_loop_new();
     struct ev_child c;
     struct ev_spawn_opts o = {.quiet = 1};
-    char *argv[] = {"sh", "-c", "exit 7", NULL};
+    char *argv[] = {"/bin/sh", "-c", "exit 7", NULL};
     children_done = 0;
     assert_int_equal(ev_child_spawn(loop, &c, argv, &o, on_child, (void *)1), 0);
     assert_true(ev_child_running(&c));
@@ -220,7 +226,7 @@ static void loop_reaps_children(void **state)
     assert_int_equal(child_code, CLD_EXITED);
     assert_int_equal(child_status, 7);
 
-    char *sleeper[] = {"sleep", "30", NULL};
+    char *sleeper[] = {"/bin/sleep", "30", NULL};
     assert_int_equal(ev_child_spawn(loop, &c, sleeper, &o, on_child, (void *)2), 0);
     assert_int_equal(ev_child_kill(&c, SIGKILL), 0);
     ev_run(loop);
@@ -231,7 +237,74 @@ static void loop_reaps_children(void **state)
     assert_int_equal(ev_child_spawn(loop, &c, missing, &o, on_child, (void *)3), 0);
     ev_run(loop);
     assert_int_equal(child_status, 127);
+
+    char *bare[] = {"sh", "-c", "exit 0", NULL}; /* no PATH search: ./sh */
+    assert_int_equal(ev_child_spawn(loop, &c, bare, &o, on_child, (void *)4), 0);
+    ev_run(loop);
+    assert_int_equal(child_status, 127);
     ev_loop_free(loop);
+}
+
+/* The shell command behind child_starts_clean: each check exits with its
+ * own code, so a failure says which one. LEAK is the leaked fd. */
+#define CLEAN_CHECKS                                                                               \
+    "test \"$(ulimit -n)\" = 500 || exit 11; "                                                     \
+    "test \"$(tr '\\0' ' ' </proc/$$/environ)\" = 'ONLY=1 ' || exit 12; "                          \
+    "grep -Eq '^SigIgn:[[:space:]]+0+$' /proc/self/status || exit 13; "                            \
+    "grep -Eq '^SigBlk:[[:space:]]+0+$' /proc/self/status || exit 14; "                            \
+    "test ! -e /proc/$$/fd/$LEAK || exit 15; "                                                     \
+    "test \"$(readlink /proc/$$/fd/0)\" = /dev/null || exit 16; "                                  \
+    "chrt -p $$ | grep -q SCHED_OTHER || exit 17; "                                                \
+    "exit 0"
+
+/* Whatever the parent's state (SIGPIPE ignored, a signal blocked, the fd
+ * limit raised after it was saved, an fd without O_CLOEXEC, realtime
+ * scheduling), the child
+ * starts clean and gets opts->envp as its whole environment. */
+static void child_starts_clean(void **state)
+{
+    struct rlimit orig, low;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &orig), 0);
+    if (orig.rlim_max <= 500)
+        skip();
+    low = (struct rlimit){500, orig.rlim_max};
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    ev_child_save_limits();
+    struct rlimit high = {orig.rlim_max, orig.rlim_max};
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &high), 0);
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t usr2;
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &usr2, NULL);
+    /* global_defs realtime; needs root (else the check passes trivially) */
+    struct sched_param rt = {.sched_priority = 1};
+    int was_rt = sched_setscheduler(0, SCHED_RR, &rt) == 0;
+    int leak = open("/dev/null", O_RDONLY); /* no O_CLOEXEC */
+    assert_true(leak > 2);
+    char cmd[1024], env_only[32];
+    snprintf(cmd, sizeof(cmd), "LEAK=%d; %s", leak, CLEAN_CHECKS);
+    snprintf(env_only, sizeof(env_only), "ONLY=1");
+    char *argv[] = {"sh", "-c", cmd, NULL};
+    char *envp[] = {env_only, NULL};
+    struct ev_spawn_opts o = {.quiet = 1, .file = "/bin/sh", .envp = envp};
+
+    struct ev_loop *loop = ev_loop_new();
+    struct ev_child c;
+    children_done = 0;
+    assert_int_equal(ev_child_spawn(loop, &c, argv, &o, on_child, (void *)1), 0);
+    ev_run(loop);
+    ev_loop_free(loop);
+    close(leak);
+    if (was_rt) {
+        struct sched_param other = {.sched_priority = 0};
+        sched_setscheduler(0, SCHED_OTHER, &other);
+    }
+    pthread_sigmask(SIG_UNBLOCK, &usr2, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    setrlimit(RLIMIT_NOFILE, &orig);
+    assert_int_equal(child_code, CLD_EXITED);
+    assert_int_equal(child_status, 0);
 }
 
 int main(void)
@@ -245,6 +318,7 @@ int main(void)
         cmocka_unit_test(loop_stopped_watcher_gets_no_stale_event),
         cmocka_unit_test(loop_delivers_signals),
         cmocka_unit_test(loop_reaps_children),
+        cmocka_unit_test(child_starts_clean),
     };
     return cmocka_run_group_tests_name("ev", tests, NULL, NULL);
 }

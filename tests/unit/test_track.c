@@ -114,6 +114,31 @@ static void init_fail_starts_down(void **state)
     feed(&c, "-", "D");
 }
 
+/* A refused script: down without a result from init, from up (a partial
+ * row of failures dropped) and from down (a partial row of successes
+ * dropped); rise and fall stay, so it needs `rise` successes afterwards. */
+static void force_down_clears_row(void **state)
+{
+    struct track_counter c;
+    track_counter_init(&c, 3, 2, false);
+    assert_int_equal(track_counter_force_down(&c), 1);
+    assert_int_equal(c.state, TRACK_DOWN);
+    assert_int_equal(c.row, 0);
+    assert_int_equal(c.rise, 3);
+    assert_int_equal(c.fall, 2);
+    feed(&c, "+++", "ddU");
+    feed(&c, "-", "u");
+    assert_int_equal(c.row, 1);
+    assert_int_equal(track_counter_force_down(&c), 1);
+    assert_int_equal(c.row, 0);
+    feed(&c, "++", "dd");
+    assert_int_equal(track_counter_force_down(&c), 0);
+    assert_int_equal(c.state, TRACK_DOWN);
+    assert_int_equal(c.row, 0);
+    feed(&c, "++", "dd"); /* the two before it no longer count */
+    feed(&c, "+", "U");
+}
+
 static void retune_keeps_state_and_clamps_row(void **state)
 {
     struct track_counter c;
@@ -257,6 +282,7 @@ int main(void)
         cmocka_unit_test(rise_fall_one),
         cmocka_unit_test(zero_counts_as_one),
         cmocka_unit_test(init_fail_starts_down),
+        cmocka_unit_test(force_down_clears_row),
         cmocka_unit_test(retune_keeps_state_and_clamps_row),
         cmocka_unit_test(argv_with_extra),
         cmocka_unit_test(argv_without_extra),
