@@ -71,6 +71,16 @@ struct cfg_cmd {
 /* VIP lifetime "off": the VIP is installed forever, as keepalived does. */
 #define CFG_LIFETIME_FOREVER UINT64_MAX
 
+/* A VRRP advert carries every VIP of its instance in one packet, which
+ * must fit an Ethernet MTU: IP header + VRRP header (+ v2 auth data) +
+ * the addresses. Past that it cannot be sent (validation refuses it;
+ * at run time the interface's MTU is checked too). */
+#define CFG_ADVERT_MTU   1500
+#define CFG_IP4_HDR      20
+#define CFG_IP6_HDR      40
+#define CFG_VRRP_HDR     8
+#define CFG_VRRP_V2_AUTH 8
+
 /* global_defs { ... } */
 struct cfg_global {
     struct cfg_pos pos;                  /* the global_defs keyword (last one, if several) */

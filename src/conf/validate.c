@@ -127,6 +127,21 @@ static bool check_required(struct vctx *v, const struct cfg_vrrp_instance *vi)
     return !missing;
 }
 
+/* The advert carries every VIP and must leave in one packet. */
+static void check_advert_size(struct vctx *v, const struct cfg_vrrp_instance *vi)
+{
+    size_t alen = vi->family == AF_INET6 ? 16 : 4;
+    size_t fixed = (vi->family == AF_INET6 ? CFG_IP6_HDR : CFG_IP4_HDR) + CFG_VRRP_HDR +
+                   (vi->version == 2 ? CFG_VRRP_V2_AUTH : 0);
+    size_t bytes = fixed + vi->nvips * alen;
+
+    if (bytes > CFG_ADVERT_MTU)
+        verr(v, &vi->vips[(CFG_ADVERT_MTU - fixed) / alen].pos,
+             "%zu %s virtual addresses make a VRRP advert of %zu bytes, more than one "
+             "%d-byte packet holds: at most %zu per vrrp_instance (use several instances)",
+             vi->nvips, fam(vi->family), bytes, CFG_ADVERT_MTU, (CFG_ADVERT_MTU - fixed) / alen);
+}
+
 /* RFC 5798 1: the virtual routers of each address family are a domain unto
  * themselves, and an advert carries addresses of one family; RFC 3768
  * (VRRPv2) is IPv4 only. */
@@ -152,6 +167,8 @@ static void check_family(struct vctx *v, struct cfg_vrrp_instance *vi)
     if (vi->nvips > 255)
         verr(v, &vi->vips[255].pos,
              "too many virtual addresses: at most 255 per vrrp_instance (RFC 5798 5.2.5)");
+    else
+        check_advert_size(v, vi);
 }
 
 /* RFC 3768 5.3.7: whole seconds in 8 bits; RFC 5798 5.2.7: centiseconds

@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_addr.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -605,6 +607,31 @@ static int resolve(struct vrrp_inst *in, char *err, size_t errlen)
     return 0;
 }
 
+/* An instance whose advert cannot leave must never become master: the
+ * others would not hear it and take the VIP too. Validation refuses what
+ * does not fit 1500 bytes; this checks the interface's real MTU (a VXLAN
+ * overlay has 1450). Returns 0, or -1 with err. */
+static int advert_fits(struct vrrp_inst *in, char *err, size_t errlen)
+{
+    const struct cfg_vrrp_instance *c = in->c;
+    size_t bytes = vrrp_pkt_len(c->version, c->family, c->nvips) +
+                   (c->family == AF_INET6 ? CFG_IP6_HDR : CFG_IP4_HDR);
+    struct ifreq ifr = {0};
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", c->interface);
+    if (ioctl(in->sock->fd, SIOCGIFMTU, &ifr) < 0) {
+        snprintf(err, errlen, "interface %s: MTU: %s", c->interface, strerror(errno));
+        return -1;
+    }
+    if (bytes > (size_t)ifr.ifr_mtu || bytes > VRRP_PKT_MAX) {
+        snprintf(err, errlen,
+                 "the advert for %zu virtual addresses is %zu bytes, more than the MTU %d of "
+                 "%s: it could not be sent (use fewer addresses per instance)",
+                 c->nvips, bytes, ifr.ifr_mtu, c->interface);
+        return -1;
+    }
+    return 0;
+}
+
 struct vrrp_inst *vrrp_inst_new(struct vrrp *v, const struct cfg_vrrp_instance *c, char *err,
                                 size_t errlen)
 {
@@ -626,7 +653,7 @@ struct vrrp_inst *vrrp_inst_new(struct vrrp *v, const struct cfg_vrrp_instance *
         init_fsm(in, c->priority, err, errlen) < 0)
         goto fail;
     in->sock = vrrp_sock_get(v, in->ifindex, c->family, c->npeers == 0, err, errlen);
-    if (!in->sock)
+    if (!in->sock || advert_fits(in, err, errlen) < 0)
         goto fail;
     return in;
 fail:

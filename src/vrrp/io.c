@@ -109,6 +109,10 @@ ssize_t vrrp_io_recv(int fd, int family, uint8_t *buf, size_t cap, struct vrrp_r
     ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
     if (n < 0)
         return -1;
+    if (mh.msg_flags & MSG_TRUNC) { /* larger than any valid advert: never parse a part */
+        rx->err = VRRP_RX_TRUNCATED;
+        return 0;
+    }
     read_cmsgs(&mh, rx);
     if (family == AF_INET) {
         struct vrrp_ip4 ip;

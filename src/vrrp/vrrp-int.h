@@ -16,7 +16,12 @@
 #include "vrrp/prio.h"
 #include "vrrp/vrrp.h"
 
-#define VRRP_PKT_MAX 1500
+#define VRRP_PKT_MAX 1500 /* what we send: one Ethernet MTU (CFG_ADVERT_MTU) */
+/* what we read: the largest valid advert from anyone (an IPv4 header with
+ * options, or IPv6 without one, and 255 IPv6 addresses: a peer on a jumbo
+ * frame link may send that), so that only a packet no VRRP router sends is
+ * cut (MSG_TRUNC: dropped as truncated) */
+#define VRRP_RX_MAX (60 + 8 + 255 * 16 + 8)
 
 /* One raw socket per (interface, family), shared by its instances. */
 struct vrrp_sock {

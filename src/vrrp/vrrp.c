@@ -28,7 +28,7 @@ static void on_readable(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 {
     struct vrrp_sock *s = io->arg;
     struct vrrp *v = s->v;
-    uint8_t buf[VRRP_PKT_MAX + 64];
+    uint8_t buf[VRRP_RX_MAX];
     for (int n = 0; n < RX_BATCH; n++) {
         struct vrrp_rx rx;
         if (vrrp_io_recv(s->fd, s->family, buf, sizeof(buf), &rx) < 0) {

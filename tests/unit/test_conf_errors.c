@@ -470,6 +470,53 @@ static void error_cap(void **state)
     cfg_diags_free(&d);
 }
 
+/* An advert that would not fit one 1500-byte packet is refused (issue 10:
+ * more than 90 IPv6 VIPs meant no adverts at all, then two masters): 90
+ * IPv6 addresses load, 91 do not; 255 IPv4 ones (v2, with auth) fit. */
+static void advert_must_fit_one_packet(void **state)
+{
+    char in[8192];
+    for (int nv = 90; nv <= 91; nv++) {
+        size_t n =
+            (size_t)snprintf(in, sizeof(in),
+                             "vrrp_instance vi {\n    interface eth0\n"
+                             "    version 3\n    virtual_router_id 1\n    virtual_ipaddress {\n");
+        for (int i = 0; i < nv; i++)
+            n += (size_t)snprintf(in + n, sizeof(in) - n, "        fd00::%x\n", i + 1);
+        snprintf(in + n, sizeof(in) - n, "    }\n}\n");
+        struct cfg_diags d = {0};
+        struct cfg *c = NULL;
+        int r = cfg_load_buffer("t.conf", in, strlen(in), &c, &d);
+        char *got = diags_text(&d);
+        if (nv == 90) {
+            assert_int_equal(r, 0);
+            cfg_free(c);
+        } else {
+            assert_int_equal(r, -1);
+            assert_string_equal(got, "t.conf:96:9: error: 91 IPv6 virtual addresses make a VRRP "
+                                     "advert of 1504 bytes, more than one 1500-byte packet "
+                                     "holds: at most 90 per vrrp_instance (use several "
+                                     "instances)\n");
+        }
+        free(got);
+        cfg_diags_free(&d);
+    }
+    size_t n =
+        (size_t)snprintf(in, sizeof(in),
+                         "vrrp_instance vi {\n    interface eth0\n    version 2\n"
+                         "    authentication {\n        auth_type PASS\n"
+                         "        auth_pass x\n    }\n"
+                         "    version 3\n    virtual_router_id 1\n    virtual_ipaddress {\n");
+    for (int i = 0; i < 255; i++)
+        n += (size_t)snprintf(in + n, sizeof(in) - n, "        10.0.%d.%d\n", i / 200, i % 200 + 1);
+    snprintf(in + n, sizeof(in) - n, "    }\n}\n");
+    struct cfg_diags d = {0};
+    struct cfg *c = NULL;
+    assert_int_equal(cfg_load_buffer("t.conf", in, strlen(in), &c, &d), 0);
+    cfg_free(c);
+    cfg_diags_free(&d);
+}
+
 /* Diagnostics accumulate over loads into one struct (reload keeps them). */
 static void diags_accumulate(void **state)
 {
@@ -492,7 +539,7 @@ static void diags_accumulate(void **state)
 int main(void)
 {
     enum { N = sizeof(cases) / sizeof(cases[0]) };
-    struct CMUnitTest tests[N + 2];
+    struct CMUnitTest tests[N + 3];
 
     for (size_t i = 0; i < N; i++) {
         memset(&tests[i], 0, sizeof(tests[i]));
@@ -502,5 +549,6 @@ int main(void)
     }
     tests[N] = (struct CMUnitTest)cmocka_unit_test(error_cap);
     tests[N + 1] = (struct CMUnitTest)cmocka_unit_test(diags_accumulate);
-    return _cmocka_run_group_tests("conf_errors", tests, N + 2, NULL, NULL);
+    tests[N + 2] = (struct CMUnitTest)cmocka_unit_test(advert_must_fit_one_packet);
+    return _cmocka_run_group_tests("conf_errors", tests, N + 3, NULL, NULL);
 }
