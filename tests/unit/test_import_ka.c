@@ -393,7 +393,7 @@ static void global_settings(void **state)
                "ignored (no SNMP or D-Bus; see haplane status (haplane status --json for "
                "counters))\n" COMPAT
                "globals/keepalived.conf:23:5: warning: 'dynamic_interfaces' is not supported; "
-               "ignored (a missing interface is reported at start)\n" COMPAT
+               "ignored (an instance always waits in FAULT for a missing interface)\n" COMPAT
                "globals/keepalived.conf:39:5: warning: 'use_vmac' is not supported; ignored "
                "(haplane sends from the interface's own MAC address)\n" COMPAT
                "globals/keepalived.conf:20:5: warning: vrrp_instance 'VI_API': strict mode drops "
