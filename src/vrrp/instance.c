@@ -50,7 +50,9 @@ static void on_src_candidate(const struct nl_addr_info *info, void *arg)
 {
     struct src_search *s = arg;
     struct vrrp_addr a;
-    if (s->found.family)
+    /* the kernel refuses to send from an IPv6 address that DAD has not
+     * cleared (EINVAL): wait until it can be used */
+    if (s->found.family || (info->flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)))
         return;
     vrrp_addr_set(&a, info->a.family, info->a.addr);
     if (s->want.family) {

@@ -17,7 +17,7 @@ import time
 import pytest
 
 import vrrp_lab
-from vrrp_lab import VIP, conf, ipv4, wait_for
+from vrrp_lab import VIP, VIP6, conf, wait_for
 
 LAB_OPTIONS = {"etcd": False}
 LATE = "hp-late"
@@ -42,11 +42,15 @@ def late_conf(prio=120, extra=""):
     return conf("master3", prio, extra=extra).replace("interface eth0", "interface " + LATE)
 
 
-def make_late(lab, address=True, up=True):
-    """hp-late in master3, its peer in the lab's bridge."""
+def make_late(lab, address=True, up=True, dad=False):
+    """hp-late in master3, its peer in the lab's bridge. dad: duplicate
+    address detection on (the lab turns it off), so that the link-local
+    address made when the link comes up is tentative for about a second."""
     peer = lab.prefix + "late"
     lab.run("master3", ["ip", "link", "add", LATE, "type", "veth", "peer", "name", peer,
                         "netns", lab.names.switch_ns])
+    if dad:
+        lab.run("master3", ["sysctl", "-q", "-w", "net.ipv6.conf.%s.accept_dad=1" % LATE])
     subprocess.run(["ip", "-n", lab.names.switch_ns, "link", "set", peer, "master",
                     lab.names.bridge, "up"], check=True, capture_output=True, timeout=10)
     if address:
@@ -142,6 +146,19 @@ def test_interface_without_address_waits_and_survives_reload(vr, lab):
     vr.send("master3", signal.SIGHUP)
     wait_for(lambda: vr.log("master3").count("reloaded") >= 2, 3, 0.02, "second reload")
     assert vr.state("master3") == "MASTER" and VIP in late_addrs(lab)
+
+
+def test_ipv6_waits_for_a_usable_link_local_address(vr, lab):
+    vr.start("master3", late_conf().replace(VIP + "/24", VIP6 + "/64"))
+    assert vr.state("master3") == "FAULT"
+    make_late(lab, address=False, dad=True)
+    # the link-local address is tentative (DAD) for about a second: adverts
+    # cannot be sent from it, so the instance waits for it to be usable
+    vr.wait_state("master3", "MASTER", timeout=6)
+    s = vr.status("master3")
+    assert s["source"].startswith("fe80::"), s
+    assert s["counters"]["tx_errors"] == 0 and s["counters"]["adverts_tx"] > 0, s
+    assert VIP6 in lab.addresses("master3", 6, dev=LATE)
 
 
 def test_sigterm_while_waiting_exits_cleanly(vr, lab):
