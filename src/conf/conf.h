@@ -48,7 +48,10 @@ struct cfg_host {
 const struct cfg_host *cfg_host_system(void);
 
 /* Report every machine fact of cfg that host does not have, with severity
- * sev (FILE:LINE:COL of the item). Returns the number reported. */
+ * sev (FILE:LINE:COL of the item), except that a missing vrrp_instance
+ * interface or VIP `dev` (and then the instance's source address) is always
+ * a warning: the instance waits in FAULT until it appears. Returns the
+ * number reported with severity sev. */
 size_t cfg_check_host(const struct cfg *cfg, const struct cfg_host *host, enum cfg_severity sev,
                       struct cfg_diags *d);
 

@@ -3,7 +3,10 @@
  * files that exist on the hosts it is meant for, not necessarily on the
  * one that validates it, so these checks are separate from validation:
  * `haplane check` and `convert` report them as warnings, `haplane run` as
- * errors (imp_sources.facts).
+ * errors (imp_sources.facts). One exception: a vrrp_instance's interface
+ * or a VIP's `dev` that is missing is a warning in `run` too, because the
+ * instance waits in FAULT until it appears (vrrp/instance.c): at boot a NIC
+ * or VLAN may come up after haplane.
  *
  * cfg_check_host is pure given its struct cfg_host; cfg_host_system() is
  * the real machine (netlink-free: if_nametoindex, getifaddrs, stat, access,
@@ -105,18 +108,35 @@ struct hctx {
     const struct cfg_host *h;
     enum cfg_severity sev;
     struct cfg_diags *d;
-    size_t n;
+    size_t n; /* reported with severity sev */
 };
 
-__attribute__((format(printf, 3, 4))) static void fact(struct hctx *x, const struct cfg_pos *pos,
-                                                       const char *fmt, ...)
+/* Report one fact with severity sev; count it when that is x's. */
+__attribute__((format(printf, 4, 5))) static void
+fact_sev(struct hctx *x, enum cfg_severity sev, const struct cfg_pos *pos, const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    cfg_diag_vadd(x->d, x->sev, pos, fmt, ap);
+    cfg_diag_vadd(x->d, sev, pos, fmt, ap);
     va_end(ap);
-    x->n++;
+    if (sev == x->sev)
+        x->n++;
+}
+
+#define fact(x, pos, ...) fact_sev(x, (x)->sev, pos, __VA_ARGS__)
+
+/* An interface the instance can wait for: always a warning. Returns 1 when
+ * it is missing. */
+static int awaited_interface(struct hctx *x, const char *name, const struct cfg_pos *pos)
+{
+    if (!name || x->h->has_interface(name, x->h->arg))
+        return 0;
+    fact_sev(x, CFG_SEV_WARNING, pos,
+             "interface '%s' does not exist on this host yet: the instance waits in FAULT until "
+             "it appears",
+             name);
+    return 1;
 }
 
 static void interface(struct hctx *x, const char *name, const struct cfg_pos *pos)
@@ -154,15 +174,19 @@ static void file(struct hctx *x, const char *path, const struct cfg_pos *pos)
 static void instance(struct hctx *x, const struct cfg_vrrp_instance *vi)
 {
     char a[64];
+    int waits = awaited_interface(x, vi->interface, &vi->at.interface);
 
-    interface(x, vi->interface, &vi->at.interface);
     for (size_t i = 0; i < vi->nvips; i++)
-        interface(x, vi->vips[i].dev, &vi->vips[i].pos);
+        waits |= awaited_interface(x, vi->vips[i].dev, &vi->vips[i].pos);
     for (size_t i = 0; i < vi->ntrack_ifs; i++)
         interface(x, vi->track_ifs[i].name, &vi->track_ifs[i].pos);
+    /* the source address of a missing interface is missing too: the
+     * instance waits for both */
     if (vi->src_ip.family && !x->h->has_address(&vi->src_ip, x->h->arg))
-        fact(x, &vi->at.src_ip, "source address %s is not assigned to an interface of this host",
-             cfg_format_addr(&vi->src_ip, 0, a, sizeof(a)));
+        fact_sev(x, waits ? CFG_SEV_WARNING : x->sev, &vi->at.src_ip,
+                 "source address %s is not assigned to an interface of this host%s",
+                 cfg_format_addr(&vi->src_ip, 0, a, sizeof(a)),
+                 waits ? " yet: the instance waits in FAULT until it is" : "");
     notify(x, &vi->notify_master, &vi->at.notify_master);
     notify(x, &vi->notify_backup, &vi->at.notify_backup);
     notify(x, &vi->notify_fault, &vi->at.notify_fault);

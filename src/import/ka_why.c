@@ -163,7 +163,7 @@ static const struct why whys[] = {
     {"fifo_write_vrrp_states_on_reload", W_FIFO},
     {"notify_deleted", "notify_stop is called when an instance goes away"},
     {"notify_master_rx_lower_pri", "use notify_master"},
-    {"dynamic_interfaces", "a missing interface is reported at start"},
+    {"dynamic_interfaces", "an instance always waits in FAULT for a missing interface"},
     {"default_interface", "every vrrp_instance names its interface"},
     {"disable_local_igmp", "the kernel's IGMP settings apply"},
     {"linkbeat_use_polling", "link state comes from netlink"},

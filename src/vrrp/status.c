@@ -10,6 +10,14 @@ static double secs_since(uint64_t ns)
     return (double)(ev_clock_ns() - ns) / NS_PER_S;
 }
 
+/* Why the instance is in FAULT, or NULL. */
+static const char *fault_of(const struct vrrp_inst *in)
+{
+    if (in->waiting)
+        return in->wait_reason;
+    return in->track_faults ? in->fault_reason : NULL;
+}
+
 static void json_drops(struct sbuf *b, const uint64_t *drops)
 {
     sbuf_puts(b, "{");
@@ -68,8 +76,8 @@ static void json_instance(struct sbuf *b, const struct vrrp_inst *in)
     sbuf_printf(b, "],\"since_s\":%.3f,\"reason\":", secs_since(in->since_ns));
     sbuf_json_str(b, in->last_reason);
     sbuf_puts(b, ",\"fault\":");
-    if (in->track_faults)
-        sbuf_json_str(b, in->fault_reason);
+    if (fault_of(in))
+        sbuf_json_str(b, fault_of(in));
     else
         sbuf_puts(b, "null");
     sbuf_puts(b, ",\"tracks\":[");
@@ -151,8 +159,8 @@ static void text_instance(struct sbuf *b, const struct vrrp_inst *in)
         sbuf_printf(b, "  master: %s, priority %u\n",
                     vrrp_addr_str(&in->fsm.master_addr, m, sizeof(m)), in->fsm.master_priority);
     sbuf_printf(b, "  since %.1f s: %s\n", secs_since(in->since_ns), in->last_reason);
-    if (in->track_faults)
-        sbuf_printf(b, "  FAULT: %s\n", in->fault_reason);
+    if (fault_of(in))
+        sbuf_printf(b, "  FAULT: %s\n", fault_of(in));
     for (size_t i = 1; i < in->nrows; i++)
         text_row(b, &in->rows[i], in->effects[i]);
     sbuf_printf(b, "  adverts rx %llu tx %llu, transitions %llu",

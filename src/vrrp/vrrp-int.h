@@ -66,6 +66,14 @@ struct vrrp_inst {
     int track_faults; /* rows that put us in FAULT */
     char fault_reason[96];
 
+    /* Not attached yet: the interface, a VIP `dev` or the source address
+     * does not exist (at boot, a NIC or VLAN that comes up late). No
+     * ifindex, source or socket; FAULT with wait_reason; vrrp_inst_retrack
+     * (link changes) and t_wait (every second) try again. */
+    int waiting;
+    char wait_reason[160];
+    struct ev_timer t_wait;
+
     int vips_installed;
     uint64_t since_ns; /* time of the last state change */
     char last_reason[160];
@@ -94,8 +102,11 @@ struct vrrp {
 };
 
 /* instance.c */
+/* A new instance in INIT, or NULL with err. Its interface, VIP devices and
+ * source address need not exist yet: it is then `waiting`. */
 struct vrrp_inst *vrrp_inst_new(struct vrrp *v, const struct cfg_vrrp_instance *c, char *err,
                                 size_t errlen);
+/* INIT -> BACKUP, MASTER or FAULT (tracking, or waiting for the interface). */
 void vrrp_inst_start(struct vrrp_inst *in);
 /* Shut down (priority 0 if master, VIPs removed, notify_stop) and free. */
 void vrrp_inst_stop(struct vrrp_inst *in);
@@ -103,7 +114,9 @@ void vrrp_inst_free(struct vrrp_inst *in);
 void vrrp_inst_on_packet(struct vrrp_inst *in, const struct vrrp_rx *rx);
 /* After a reload kept the instance: follow its new (equal) model. */
 void vrrp_inst_rebind(struct vrrp_inst *in);
-/* Tracked inputs changed: recompute priority and faults, feed the fsm. */
+/* Tracked inputs changed: recompute priority and faults, feed the fsm; a
+ * waiting instance tries to attach, a running one whose interface was
+ * re-created (new ifindex) re-attaches to it. */
 void vrrp_inst_retrack(struct vrrp_inst *in);
 /* Remove VIPs of this instance left on their interfaces by an earlier run. */
 void vrrp_inst_sweep_vips(struct vrrp_inst *in);

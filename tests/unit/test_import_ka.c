@@ -393,7 +393,7 @@ static void global_settings(void **state)
                "ignored (no SNMP or D-Bus; see haplane status (haplane status --json for "
                "counters))\n" COMPAT
                "globals/keepalived.conf:23:5: warning: 'dynamic_interfaces' is not supported; "
-               "ignored (a missing interface is reported at start)\n" COMPAT
+               "ignored (an instance always waits in FAULT for a missing interface)\n" COMPAT
                "globals/keepalived.conf:39:5: warning: 'use_vmac' is not supported; ignored "
                "(haplane sends from the interface's own MAC address)\n" COMPAT
                "globals/keepalived.conf:20:5: warning: vrrp_instance 'VI_API': strict mode drops "
@@ -715,13 +715,18 @@ static const struct cfg_host nothing = {no_name, no_addr, no_name, no_name, no_n
     "    option httpchk GET /readyz\n"                                                             \
     "    server a 10.0.0.2:6443 check check-ssl ca-file /etc/ca.pem crt /etc/client.pem\n"
 
+/* The instance's interface, the VIP's dev and (then) its source address are
+ * warnings even in `run`: the instance waits in FAULT for them. */
 static const char facts_text[] =
     "k.conf:2:17: %s: user 'ka' does not exist on this host\n"
     "k.conf:5:12: %s: command '/opt/check.sh' is not an executable file on this host\n"
-    "k.conf:8:15: %s: interface 'eth9' does not exist on this host\n"
-    "k.conf:12:25: %s: interface 'eth8' does not exist on this host\n"
+    "k.conf:8:15: warning: interface 'eth9' does not exist on this host yet: the instance waits "
+    "in FAULT until it appears\n"
+    "k.conf:12:25: warning: interface 'eth8' does not exist on this host yet: the instance waits "
+    "in FAULT until it appears\n"
     "k.conf:14:23: %s: interface 'eth7' does not exist on this host\n"
-    "k.conf:10:20: %s: source address 10.0.0.7 is not assigned to an interface of this host\n"
+    "k.conf:10:20: warning: source address 10.0.0.7 is not assigned to an interface of this host "
+    "yet: the instance waits in FAULT until it is\n"
     "k.conf:15:19: %s: command 'notify-me' is not found in PATH on this host\n"
     "k.conf:15:19: %s: user 'someone' does not exist on this host\n"
     "h.cfg:4:52: %s: file '/etc/ca.pem' cannot be read on this host\n"
@@ -740,7 +745,7 @@ static void machine_facts(void **state)
                              i ? CFG_FACTS_ERROR : CFG_FACTS_WARN, &c, &got);
 
         snprintf(want, sizeof(want), facts_text, sev[i], sev[i], sev[i], sev[i], sev[i], sev[i],
-                 sev[i], sev[i], sev[i], sev[i]);
+                 sev[i]);
         assert_string_equal(got, want);
         assert_int_equal(r, i ? -1 : 0);
         free(got);
@@ -753,6 +758,57 @@ static void machine_facts(void **state)
     assert_string_equal(got, "");
     free(got);
     cfg_free(c);
+}
+
+static int no_eth9(const char *n, void *arg)
+{
+    return strcmp(n, "eth9") != 0;
+}
+
+static int no_src(const struct cfg_addr *a, void *arg)
+{
+    return a->family != AF_INET || a->u.v4.s_addr != htonl(0x0a000007); /* 10.0.0.7 */
+}
+
+/* A host without the instance's interface (nor, then, its source address)
+ * but with everything else: `run` loads the configuration, with warnings. */
+static void missing_interface_is_not_fatal(void **state)
+{
+    static const struct cfg_host late = {no_eth9, no_src, yes_name, yes_name, yes_name, NULL};
+    static const char want[] =
+        "k.conf:8:15: warning: interface 'eth9' does not exist on this host yet: the instance "
+        "waits in FAULT until it appears\n"
+        "k.conf:10:20: warning: source address 10.0.0.7 is not assigned to an interface of this "
+        "host yet: the instance waits in FAULT until it is\n";
+    struct cfg *c = NULL;
+    char *got;
+
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(import_texts(FACTS_KA, FACTS_HAP, NULL, &late,
+                                      i ? CFG_FACTS_ERROR : CFG_FACTS_WARN, &c, &got),
+                         0);
+        assert_string_equal(got, want);
+        free(got);
+        cfg_free(c);
+    }
+    /* with the interface there, a missing source address stays an error */
+    static const struct cfg_host nosrc = {yes_name, no_src, yes_name, yes_name, yes_name, NULL};
+    assert_int_equal(import_texts(FACTS_KA, FACTS_HAP, NULL, &nosrc, CFG_FACTS_ERROR, &c, &got),
+                     -1);
+    assert_string_equal(got, "k.conf:10:20: error: source address 10.0.0.7 is not assigned to an "
+                             "interface of this host\n");
+    free(got);
+
+    /* a native file takes the same path (cfg_check_host counts errors only) */
+    static const struct cfg_host noif = {no_name, yes_addr, yes_name, yes_name, yes_name, NULL};
+    struct imp_sources src = {
+        .native = FIXTURES "seed-keepalived.conf", .host = &noif, .facts = CFG_FACTS_ERROR};
+    struct cfg_diags d = {0};
+    assert_int_equal(imp_load(&src, &c, &d), 0);
+    assert_int_equal(d.nerrors, 0);
+    assert_int_equal(d.nwarnings, 1);
+    cfg_free(c);
+    cfg_diags_free(&d);
 }
 
 /* A native file gets the same machine checks through imp_load. */
@@ -769,8 +825,9 @@ static void native_facts(void **state)
     char *got = diags_text(&d);
     assert_string_equal(got, FIXTURES "seed-keepalived.conf:6:10: error: command 'killall' is not "
                                       "found in PATH on this host\n" FIXTURES
-                                      "seed-keepalived.conf:14:13: error: interface 'ens33' does "
-                                      "not exist on this host\n");
+                                      "seed-keepalived.conf:14:13: warning: interface 'ens33' "
+                                      "does not exist on this host yet: the instance waits in "
+                                      "FAULT until it appears\n");
     free(got);
     cfg_diags_free(&d);
     src.facts = CFG_FACTS_WARN;
@@ -818,6 +875,7 @@ int main(void)
         cmocka_unit_test(probe_spellings),
         cmocka_unit_test(probe_mapping),
         cmocka_unit_test(machine_facts),
+        cmocka_unit_test(missing_interface_is_not_fatal),
         cmocka_unit_test(native_facts),
     };
     (void)converted_text;
