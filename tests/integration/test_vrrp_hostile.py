@@ -97,3 +97,18 @@ def test_ipv6_multicast_advert_from_a_global_address_is_dropped(vr):
               src=hlab.ipv6("node1"), count=COUNT, interval=0.01)
     wait_drop(vr, "master3", "bad-source", COUNT)
     assert_kept(vr, before, vip=VIP6)
+
+
+def test_advert_larger_than_the_mtu_is_refused(vr, lab):
+    """80 IPv6 VIPs make a 1328-byte advert: on a 1280-byte link it cannot be
+    sent, so haplane must not run the instance (it went MASTER, silently)."""
+    vips = tuple("fd18::1:%x/64" % (i + 1) for i in range(80))
+    lab.run("master3", ["ip", "link", "set", "eth0", "mtu", "1280"])
+    try:
+        vr.start("master3", conf("master3", 120, vips=vips), wait=False)
+        wait_for(lambda: not vr.running("master3"), 5, 0.05, "haplane on master3 to refuse")
+        log = vr.log("master3")
+        assert "more than the MTU 1280 of eth0" in log, log[-2000:]
+        assert "MASTER" not in log
+    finally:
+        lab.run("master3", ["ip", "link", "set", "eth0", "mtu", "1500"])
