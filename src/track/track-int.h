@@ -62,6 +62,8 @@ struct track_notify_run {
     struct track_run run;
     char name[64]; /* argv[0], for logs */
     uint64_t timeout_ms;
+    track_notify_done done; /* NULL: nobody to tell */
+    void *owner;
     struct track_notify_run *prev, *next;
 };
 

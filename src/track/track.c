@@ -313,11 +313,16 @@ static void on_notify(struct track_run *r, enum track_run_end how, int code)
     struct track *t = nr->t;
     char what[96];
     switch (how) {
-    case TRACK_RUN_REAPED:
+    case TRACK_RUN_REAPED: {
+        track_notify_done done = nr->done;
+        void *owner = nr->owner;
         notify_unlink(t, nr);
         t->notify_running--;
         free(nr);
+        if (done)
+            done(owner);
         return;
+    }
     case TRACK_RUN_EXITED:
         if (code == 0)
             return;
@@ -335,7 +340,15 @@ static void on_notify(struct track_run *r, enum track_run_end how, int code)
              how == TRACK_RUN_TIMEDOUT ? ": killing its process group" : "");
 }
 
-int track_notify(struct track *t, const struct cfg_cmd *cmd, const char *const extra[])
+void track_notify_forget(struct track *t, const void *owner)
+{
+    for (struct track_notify_run *nr = t ? t->notifies : NULL; nr; nr = nr->next)
+        if (nr->owner == owner)
+            nr->done = NULL;
+}
+
+int track_notify(struct track *t, const struct cfg_cmd *cmd, const char *const extra[],
+                 track_notify_done done, void *owner)
 {
     size_t slots = track_argv_slots(cmd, extra);
     if (!t || slots == 0)
@@ -361,6 +374,8 @@ int track_notify(struct track *t, const struct cfg_cmd *cmd, const char *const e
     snprintf(nr->name, sizeof(nr->name), "%s", base && base[1] ? base + 1 : argv0);
     nr->t = t;
     nr->timeout_ms = t->notify_timeout_ms;
+    nr->done = done;
+    nr->owner = owner;
     struct ev_spawn_opts o = {.uid = ra.uid, .gid = ra.gid, .set_ids = ra.set_ids, .quiet = 1};
     int rc = track_run_start(&nr->run, t->loop, argv, &o, nr->timeout_ms, on_notify, nr);
     char what[192];
@@ -380,7 +395,7 @@ int track_notify(struct track *t, const struct cfg_cmd *cmd, const char *const e
     t->notify_started++;
     t->notify_running++;
     log_debug("track", nr->name, "notify started (pid %d)", (int)nr->run.child.pid);
-    return 0;
+    return 1;
 }
 
 void track_set_notify_timeout(struct track *t, uint64_t timeout_ms)

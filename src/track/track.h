@@ -91,10 +91,17 @@ int track_link_up(struct track *t, const char *ifname);
  * killed (SIGTERM to its group, SIGKILL 2 s later) when it outlives the
  * notify timeout (10 s unless track_set_notify_timeout). Nothing is kept of
  * cmd or extra after the call. A failure to start, a non-zero exit or a
- * timeout is logged and counted. Returns 0 when started (or cmd has no argv:
- * nothing to do), -1 when it could not be started (refused or fork failed;
- * logged). */
-int track_notify(struct track *t, const struct cfg_cmd *cmd, const char *const extra[]);
+ * timeout is logged and counted. done, when not NULL, is called with owner
+ * once the command has ended and been reaped (whatever its end), unless
+ * track_notify_forget(owner) came first. Returns 1 when started, 0 when cmd
+ * has no argv (nothing to do; done is not called), -1 when it could not be
+ * started (refused or fork failed; logged; done is not called). */
+typedef void (*track_notify_done)(void *owner);
+int track_notify(struct track *t, const struct cfg_cmd *cmd, const char *const extra[],
+                 track_notify_done done, void *owner);
+/* owner is going away: its running notify commands go on, but call nothing
+ * back. */
+void track_notify_forget(struct track *t, const void *owner);
 
 #define TRACK_NOTIFY_TIMEOUT_MS 10000u
 /* Timeout of notify commands started from now on (0: the default). */

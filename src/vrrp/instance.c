@@ -321,6 +321,50 @@ static enum vrrp_auth_type wire_auth(enum cfg_auth_type a)
     return a == CFG_AUTH_PASS ? VRRP_AUTH_PASS : a == CFG_AUTH_AH ? VRRP_AUTH_AH : VRRP_AUTH_NONE;
 }
 
+/* What a valid advert may make us do is bounded, so that a host on the
+ * link cannot make an instance flap or flood (issue 10: alternating
+ * priority 255 / 0 adverts made an instance change state without limit,
+ * and a master answered a 1,000/s flood of lower adverts 988 times a
+ * second):
+ *   - a master answers lower or priority-0 adverts at most once per advert
+ *     interval (its own timer keeps advertising anyway); the others are
+ *     taken (counted as received) but not answered, and counted in
+ *     replies_limited;
+ *   - adverts that change the state (a master yields to a higher one, a
+ *     backup cuts its master-down timer on a priority 0) are taken at most
+ *     VRRP_FLAP_MAX times per VRRP_FLAP_WINDOW_MS; past that they are
+ *     dropped and counted as rate-limited.
+ * Returns RX_STEP (go on), RX_TAKEN (received, nothing to do) or RX_DROP. */
+enum rx_verdict { RX_STEP, RX_TAKEN, RX_DROP };
+
+static enum rx_verdict rx_limit(struct vrrp_inst *in, enum vrrp_event ev,
+                                const struct vrrp_addr *src)
+{
+    uint64_t now_ms = ev_now(in->v->loop) / NS_PER_MS, skipped;
+    enum vrrp_state st = in->fsm.state;
+    char s[INET6_ADDRSTRLEN];
+    if (st == VRRP_STATE_MASTER && (ev == VRRP_EV_ADV_LOWER || ev == VRRP_EV_ADV_PRIO0)) {
+        if (now_ms < in->next_reply_ms) {
+            in->replies_limited++;
+            return RX_TAKEN;
+        }
+        in->next_reply_ms = now_ms + in->adver_int_cs * 10u;
+        return RX_STEP;
+    }
+    if ((st == VRRP_STATE_MASTER && ev == VRRP_EV_ADV_HIGHER) ||
+        (st == VRRP_STATE_BACKUP && ev == VRRP_EV_ADV_PRIO0)) {
+        if (log_rl_allow(&in->lim_flap, now_ms, &skipped))
+            return RX_STEP;
+        in->rx_drops[VRRP_RX_RATE_LIMITED]++;
+        log_rl(&in->rl_rx, now_ms, LOG_WARN, "vrrp", in->name,
+               "dropped advert from %s: rate-limited (more than %d state changes from adverts "
+               "in %d s)",
+               vrrp_addr_str(src, s, sizeof(s)), VRRP_FLAP_MAX, VRRP_FLAP_WINDOW_MS / 1000);
+        return RX_DROP;
+    }
+    return RX_STEP;
+}
+
 void vrrp_inst_on_packet(struct vrrp_inst *in, const struct vrrp_rx *rx)
 {
     const struct cfg_vrrp_instance *c = in->c;
@@ -350,10 +394,14 @@ void vrrp_inst_on_packet(struct vrrp_inst *in, const struct vrrp_rx *rx)
                "dropped advert from %s: %s", s, vrrp_rx_err_str(e));
         return;
     }
-    in->rx_adverts++;
     struct vrrp_fsm_in f = {
         .priority = adv.priority, .adver_int_cs = adv.adver_int_cs, .src = rx->meta.src};
-    step(in, VRRP_EV_ADV, &f);
+    enum rx_verdict v = rx_limit(in, vrrp_fsm_classify(&in->fsm, VRRP_EV_ADV, &f), &rx->meta.src);
+    if (v == RX_DROP)
+        return;
+    in->rx_adverts++;
+    if (v == RX_STEP)
+        step(in, VRRP_EV_ADV, &f);
 }
 
 /* ---- VIPs ---- */
@@ -491,7 +539,48 @@ static void garp_start(struct vrrp_inst *in)
 
 /* ---- state changes ---- */
 
+static void notify_run(struct vrrp_inst *in, enum vrrp_state to, int stopping);
+
+/* A notify command of this instance ended. When none is left, the latest
+ * state that arrived meanwhile is notified (once). */
+static void on_notify_done(void *arg)
+{
+    struct vrrp_inst *in = arg;
+    if (in->notify_running)
+        in->notify_running--;
+    if (in->notify_running || !in->notify_pending)
+        return;
+    in->notify_pending = 0;
+    if (in->notify_pending_to == in->notified_to) {
+        in->notify_coalesced++;
+        log_info("vrrp", in->name,
+                 "notify: back in %s before the last command ended: not run again",
+                 vrrp_state_name(in->notified_to));
+        return;
+    }
+    notify_run(in, in->notify_pending_to, 0);
+}
+
+/* Notify scripts of a state change, at most one round at a time per
+ * instance: a change while the last round's commands still run is kept
+ * (the latest wins) and notified when they end, so a flapping instance
+ * cannot start processes without limit. notify_stop (stopping) always
+ * runs at once. */
 static void notify(struct vrrp_inst *in, enum vrrp_state to, int stopping)
+{
+    if (!stopping && in->notify_running) {
+        if (in->notify_pending)
+            in->notify_coalesced++;
+        in->notify_pending = 1;
+        in->notify_pending_to = to;
+        log_rl(&in->rl_notify, ev_now(in->v->loop) / NS_PER_MS, LOG_INFO, "vrrp", in->name,
+               "notify for %s deferred: the last notify is still running", vrrp_state_name(to));
+        return;
+    }
+    notify_run(in, to, stopping);
+}
+
+static void notify_run(struct vrrp_inst *in, enum vrrp_state to, int stopping)
 {
     const struct cfg_vrrp_instance *c = in->c;
     const struct cfg_cmd *cmd = NULL;
@@ -504,13 +593,15 @@ static void notify(struct vrrp_inst *in, enum vrrp_state to, int stopping)
         cmd = &c->notify_backup;
     else if (to == VRRP_STATE_FAULT)
         cmd = &c->notify_fault;
-    if (cmd && cmd->argv)
-        track_notify(in->v->track, cmd, NULL);
+    in->notified_to = to;
+    if (cmd && cmd->argv && track_notify(in->v->track, cmd, NULL, on_notify_done, in) > 0)
+        in->notify_running++;
     if (c->notify.argv) {
         char prio[8];
         snprintf(prio, sizeof(prio), "%u", in->fsm.priority);
         const char *const extra[] = {"INSTANCE", in->name, state, prio, NULL};
-        track_notify(in->v->track, &c->notify, extra);
+        if (track_notify(in->v->track, &c->notify, extra, on_notify_done, in) > 0)
+            in->notify_running++;
     }
 }
 
@@ -810,6 +901,9 @@ struct vrrp_inst *vrrp_inst_new(struct vrrp *v, const struct cfg_vrrp_instance *
     in->lifetime_s = lifetime_s(c);
     in->rl_rx = (struct log_ratelimit){.interval_ms = 10000, .burst = 5};
     in->rl_tx = (struct log_ratelimit){.interval_ms = 10000, .burst = 5};
+    in->rl_notify = (struct log_ratelimit){.interval_ms = 10000, .burst = 3};
+    in->lim_flap =
+        (struct log_ratelimit){.interval_ms = VRRP_FLAP_WINDOW_MS, .burst = VRRP_FLAP_MAX};
     in->t_advert.arg = in->t_down.arg = in->t_preempt.arg = in->t_refresh.arg = in;
     in->t_garp.arg = in->t_wait.arg = in;
     if (resolve(in, err, errlen) < 0)
@@ -880,6 +974,7 @@ void vrrp_inst_free(struct vrrp_inst *in)
 {
     if (!in)
         return;
+    track_notify_forget(in->v->track, in);
     struct ev_loop *loop = in->v->loop;
     ev_timer_stop(loop, &in->t_advert);
     ev_timer_stop(loop, &in->t_down);

@@ -39,6 +39,7 @@ static const char *const rx_err_names[VRRP_RX_ERR_COUNT] = {
     [VRRP_RX_INTERVAL_MISMATCH] = "interval-mismatch",
     [VRRP_RX_ADDR_COUNT_MISMATCH] = "addr-count-mismatch",
     [VRRP_RX_ADDR_LIST_MISMATCH] = "addr-list-mismatch",
+    [VRRP_RX_RATE_LIMITED] = "rate-limited",
 };
 
 const char *vrrp_addr_str(const struct vrrp_addr *a, char *buf, size_t len)

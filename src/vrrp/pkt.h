@@ -57,6 +57,7 @@ enum vrrp_rx_err {
     VRRP_RX_INTERVAL_MISMATCH,   /* v2 interval differs (RFC 3768 7.1: MUST discard) */
     VRRP_RX_ADDR_COUNT_MISMATCH, /* count differs from our VIP count */
     VRRP_RX_ADDR_LIST_MISMATCH,  /* one of our VIPs is missing from the advert */
+    VRRP_RX_RATE_LIMITED,        /* valid, but past what adverts may cause (instance.c) */
     VRRP_RX_ERR_COUNT
 };
 

@@ -16,6 +16,12 @@
 #include "vrrp/prio.h"
 #include "vrrp/vrrp.h"
 
+/* At most this many state changes caused by received adverts per window
+ * (instance.c rx_limited): far above what a working group needs (a
+ * handover is one or two), far below what a flood can cause. */
+#define VRRP_FLAP_MAX       10
+#define VRRP_FLAP_WINDOW_MS 10000
+
 #define VRRP_PKT_MAX 1500 /* what we send: one Ethernet MTU (CFG_ADVERT_MTU) */
 /* what we read: the largest valid advert from anyone (an IPv4 header with
  * options, or IPv6 without one, and 255 IPv6 addresses: a peer on a jumbo
@@ -80,8 +86,16 @@ struct vrrp_inst {
     /* counters */
     uint64_t rx_adverts, tx_adverts, tx_errors, transitions, became_master, vip_errors;
     uint64_t garps_sent;
+    /* notify: one round of commands at a time (notify() in instance.c) */
+    unsigned notify_running; /* commands of this instance still running */
+    int notify_pending;      /* a change arrived meanwhile */
+    enum vrrp_state notify_pending_to, notified_to;
+    uint64_t notify_coalesced; /* pending changes replaced by a later one */
     uint64_t rx_drops[VRRP_RX_ERR_COUNT];
-    struct log_ratelimit rl_rx, rl_tx;
+    struct log_ratelimit rl_rx, rl_tx, rl_notify;
+    struct log_ratelimit lim_flap; /* state changes caused by adverts (rx_limited) */
+    uint64_t next_reply_ms;        /* a master's next answer to a lower advert */
+    uint64_t replies_limited;      /* lower adverts taken but not answered (rx_limit) */
 };
 
 struct vrrp {

@@ -8,6 +8,7 @@ with no new transition" is the check, plus the drop counted under its reason.
 Controls show the same adverts are accepted where they should be.
 """
 
+import os
 import time
 
 import pytest
@@ -112,3 +113,76 @@ def test_advert_larger_than_the_mtu_is_refused(vr, lab):
         assert "MASTER" not in log
     finally:
         lab.run("master3", ["ip", "link", "set", "eth0", "mtu", "1500"])
+
+
+NOTIFY = """#!/bin/sh
+echo "start $$ $3" >> {log}
+sleep 1
+echo "end $$" >> {log}
+"""
+
+
+def max_concurrent(path):
+    running, peak = 0, 0
+    with open(path) as f:
+        for line in f:
+            running += 1 if line.startswith("start") else -1
+            peak = max(peak, running)
+    return peak
+
+
+def idle(path):
+    """Every notify command that started has ended."""
+    with open(path) as f:
+        lines = f.read().splitlines()
+    return sum(1 if ln.startswith("start") else -1 for ln in lines) == 0
+
+
+def test_flapping_flood_is_bounded(vr, lab):
+    """Alternating priority 255 / 0 adverts every 60 ms for 3 s from a host on
+    the link (each 0 lets master3's master-down timer, 53 ms at priority 120,
+    run out before the next 255: the previous binary changed state 49 times):
+    a bounded number of state changes, and never more than one notify command
+    of the instance running (it sleeps 1 s)."""
+    log = vr.path("master3", "notify.log")
+    script = vr.write("master3", "notify.sh", NOTIFY.format(log=log))
+    os.chmod(script, 0o755)
+    open(log, "w").close()
+    for h in reversed(MASTERS):
+        extra = 'notify "%s"' % script if h == "master3" else ""
+        vr.start(h, conf(h, PRIOS[h], extra=extra))
+        if h == "master3":
+            vr.wait_holder("master3", timeout=3)
+    wait_for(lambda: idle(log), 5, 0.05, "the start-up notify to end")
+    before = vr.status("master3")
+    vr.inject("node1", version=3, vrid=51, prio=255, prio2=0, addr=[VIP], advert_cs=10,
+              src=ipv4("node1"), count=50, interval=0.06)
+    after = vr.status("master3")
+    changes = after["counters"]["transitions"] - before["counters"]["transitions"]
+    # at most VRRP_FLAP_MAX (10) advert-caused changes per 10 s, each followed
+    # by at most one timer-caused change back
+    assert changes <= 22, changes
+    assert after["counters"]["drops"].get("rate-limited", 0) > 0
+    wait_for(lambda: vr.status("master3")["state"] == "MASTER", 5, 0.05, "master3 back")
+    wait_for(lambda: idle(log), 15, 0.1, "notify commands to end")
+    assert vr.status("master3")["counters"]["notify_running"] == 0
+    assert max_concurrent(log) == 1
+    with open(log) as f:
+        starts = [ln.split() for ln in f if ln.startswith("start")]
+    assert starts[-1][2] == "MASTER", starts  # the scripts end up told the state it is in
+
+
+def test_master_answers_a_flood_of_lower_adverts_once_per_interval(vr, lab):
+    start_all(vr, lambda h: {})
+    before = vr.status("master3")
+    t = time.monotonic()
+    vr.inject("node1", version=3, vrid=51, prio=1, addr=[VIP], advert_cs=10,
+              src=ipv4("node1"), count=1000, interval=0.001)
+    took = time.monotonic() - t
+    after = vr.status("master3")
+    sent = after["counters"]["adverts_tx"] - before["counters"]["adverts_tx"]
+    # own adverts every 0.1 s plus at most one answer per interval
+    assert sent <= 2 * (took / 0.1) + 6, (sent, took)
+    assert after["state"] == "MASTER"
+    assert after["counters"]["replies_limited"] > 0
+    assert after["counters"]["drops"] == {}

@@ -144,12 +144,12 @@ static void do_notify(char **f, size_t n)
         abort();
     for (size_t i = dash + 1, k = 0; i < n; i++)
         extra[k++] = xstrdup(f[i]);
-    int rc = track_notify(trk, &c, extra);
+    int rc = track_notify(trk, &c, extra, NULL, NULL);
     for (size_t i = 0; extra[i]; i++)
         free((char *)extra[i]);
     free(extra);
     cmd_free(&c);
-    printf("notified %d\n", rc);
+    printf("notified %d\n", rc < 0 ? -1 : 0); /* 0: started, or nothing to run */
     fflush(stdout);
 }
 

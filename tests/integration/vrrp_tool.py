@@ -66,10 +66,13 @@ def vrrp_packet(version, vrid, prio, addrs, advert_cs, auth_type=0, auth_pass=b"
 def cmd_inject(a):
     fam = socket.AF_INET6 if ":" in a.addr[0] else socket.AF_INET
     dst = a.dst or ("ff02::12" if fam == socket.AF_INET6 else "224.0.0.18")
-    pkt = vrrp_packet(a.version, a.vrid, a.prio, a.addr, a.advert_cs, a.auth_type,
-                      a.auth_pass.encode(), a.src, dst, a.type)
-    if a.bad_checksum:
-        pkt = pkt[:6] + struct.pack("!H", struct.unpack("!H", pkt[6:8])[0] ^ 0x5A5A) + pkt[8:]
+    pkts = []
+    for prio in [a.prio] + ([a.prio2] if a.prio2 is not None else []):
+        pkt = vrrp_packet(a.version, a.vrid, prio, a.addr, a.advert_cs, a.auth_type,
+                          a.auth_pass.encode(), a.src, dst, a.type)
+        if a.bad_checksum:
+            pkt = pkt[:6] + struct.pack("!H", struct.unpack("!H", pkt[6:8])[0] ^ 0x5A5A) + pkt[8:]
+        pkts.append(pkt)
     s = socket.socket(fam, socket.SOCK_RAW, IPPROTO_VRRP)
     ifindex = socket.if_nametoindex(a.dev)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, a.dev.encode())
@@ -86,7 +89,7 @@ def cmd_inject(a):
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, ifindex)
         target = (dst, 0, 0, ifindex)
     for i in range(a.count):
-        s.sendto(pkt, target)
+        s.sendto(pkts[i % len(pkts)], target)
         if i + 1 < a.count:
             time.sleep(a.interval)
     print("sent %d" % a.count)
@@ -266,6 +269,7 @@ def main():
     p.add_argument("--type", type=int, default=1)
     p.add_argument("--vrid", type=int, required=True)
     p.add_argument("--prio", type=int, required=True)
+    p.add_argument("--prio2", type=int, help="alternate --prio and this, packet by packet")
     p.add_argument("--addr", action="append", required=True, help="VIP in the advert")
     p.add_argument("--advert-cs", type=int, default=10, help="interval, centiseconds")
     p.add_argument("--auth-type", type=int, default=0)
