@@ -20,211 +20,45 @@
 
 static void carry_out(struct vrrp_inst *in, const struct vrrp_fsm_result *r);
 
-static void addr_from_cfg(struct vrrp_addr *out, const struct cfg_addr *a)
+void vrrp_addr_from_cfg(struct vrrp_addr *out, const struct cfg_addr *a)
 {
     vrrp_addr_set(out, a->family, a->family == AF_INET ? (const void *)&a->u.v4 : &a->u.v6);
 }
 
-static void nl_vip(const struct vrrp_inst *in, size_t i, struct nl_ifaddr *out)
-{
-    out->family = in->vips[i].family;
-    memcpy(out->addr, in->vips[i].u.b, 16);
-    out->prefix = in->c->vips[i].addr.prefix;
-}
-
 /* ---- finding our source address ---- */
-
-struct src_search {
-    const struct vrrp_inst *in;
-    struct vrrp_addr want; /* configured source; unset: pick one */
-    struct vrrp_addr found;
-};
-
-static int is_our_vip(const struct vrrp_inst *in, const struct vrrp_addr *a)
-{
-    for (size_t i = 0; i < in->c->nvips; i++)
-        if (vrrp_addr_eq(&in->vips[i], a))
-            return 1;
-    return 0;
-}
-
-static void on_src_candidate(const struct nl_addr_info *info, void *arg)
-{
-    struct src_search *s = arg;
-    struct vrrp_addr a;
-    /* the kernel refuses to send from an IPv6 address that DAD has not
-     * cleared (EINVAL): wait until it can be used */
-    if (s->found.family || (info->flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)))
-        return;
-    vrrp_addr_set(&a, info->a.family, info->a.addr);
-    if (s->want.family) {
-        if (vrrp_addr_eq(&a, &s->want))
-            s->found = a;
-        return;
-    }
-    if (is_our_vip(s->in, &a))
-        return;
-    if (a.family == AF_INET && !(info->flags & IFA_F_SECONDARY))
-        s->found = a;
-    else if (a.family == AF_INET6 && a.u.b[0] == 0xfe && (a.u.b[1] & 0xc0) == 0x80)
-        s->found = a; /* link-local: RFC 5798 5.1.2.1 */
-}
-
-/* unicast_src_ip / mcast_src_ip once it is assigned to an interface of this
- * host, else the interface's primary IPv4 address or its IPv6 link-local
- * address (what keepalived uses). Returns 0, or -1 with err (none yet, or
- * the address list could not be read). */
-static int find_source(struct vrrp_inst *in, char *err, size_t errlen)
-{
-    const struct cfg_vrrp_instance *c = in->c;
-    struct src_search s = {.in = in};
-    char a[INET6_ADDRSTRLEN];
-    if (c->src_ip.family)
-        addr_from_cfg(&s.want, &c->src_ip);
-    if (nl_addr_dump(&in->v->nl, s.want.family ? 0 : in->ifindex, c->family, on_src_candidate, &s,
-                     err, errlen) < 0)
-        return -1;
-    if (s.want.family && !s.found.family) {
-        snprintf(err, errlen, "source address %s is not assigned to an interface",
-                 vrrp_addr_str(&s.want, a, sizeof(a)));
-        return -1;
-    }
-    if (!s.found.family) {
-        snprintf(err, errlen, "interface %s has no %s address to send adverts from", c->interface,
-                 c->family == AF_INET ? "IPv4" : "IPv6 link-local");
-        return -1;
-    }
-    in->src = s.found;
-    return 0;
-}
 
 /* ---- tracking ---- */
 
-static void tracks_free(struct vrrp_inst *in)
-{
-    free(in->rows);
-    free(in->row_script);
-    free(in->effects);
-    in->rows = NULL;
-    in->row_script = NULL;
-    in->effects = NULL;
-    in->nrows = 0;
-}
-
-/* The instance's inputs, one row each (prio.h): its own interface first,
- * then track_script, track_interface and track_proxy in configuration
- * order. The rows' names point into the instance's cfg. */
-static int tracks_build(struct vrrp_inst *in)
-{
-    const struct cfg_vrrp_instance *c = in->c;
-    size_t n = 1 + c->ntrack_scripts + c->ntrack_ifs + c->ntrack_proxies, k = 1;
-    struct vrrp_prio_input *r = calloc(n, sizeof(*r));
-    size_t *script = calloc(n, sizeof(*script));
-    enum vrrp_effect *eff = calloc(n, sizeof(*eff));
-    if (!r || !script || !eff) {
-        free(r), free(script), free(eff);
-        return -1;
-    }
-    r[0] = (struct vrrp_prio_input){VRRP_IN_OWN_IFACE, c->interface, 0, 1};
-    for (size_t i = 0; i < c->ntrack_scripts; i++, k++) {
-        r[k] = (struct vrrp_prio_input){VRRP_IN_SCRIPT, c->track_scripts[i].name,
-                                        c->track_scripts[i].weight, -1};
-        script[k] = c->track_scripts[i].ref;
-    }
-    for (size_t i = 0; i < c->ntrack_ifs; i++, k++)
-        r[k] = (struct vrrp_prio_input){VRRP_IN_IFACE, c->track_ifs[i].name, c->track_ifs[i].weight,
-                                        1};
-    for (size_t i = 0; i < c->ntrack_proxies; i++, k++)
-        r[k] = (struct vrrp_prio_input){VRRP_IN_PROXY, c->track_proxies[i].name,
-                                        c->track_proxies[i].weight, 1};
-    /* keep the last verdicts across a rebuild (reload), so only real
-     * changes are logged */
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = 1; j < in->nrows; j++)
-            if (r[i].kind == in->rows[j].kind && !strcmp(r[i].name, in->rows[j].name))
-                r[i].verdict = in->rows[j].verdict;
-    tracks_free(in);
-    in->rows = r;
-    in->row_script = script;
-    in->effects = eff;
-    in->nrows = n;
-    return 0;
-}
-
-/* The verdict of row i now: 1 ok, 0 failing, -1 no verdict yet (a script
- * that has not run, a proxy that has not reported). */
-static int row_verdict(struct vrrp_inst *in, size_t i)
-{
-    const struct vrrp_prio_input *r = &in->rows[i];
-    switch (r->kind) {
-    case VRRP_IN_OWN_IFACE:
-        return in->if_up;
-    case VRRP_IN_SCRIPT:
-        return track_script_up(in->v->track, in->row_script[i]);
-    case VRRP_IN_IFACE:
-        return track_link_up(in->v->track, r->name);
-    case VRRP_IN_PROXY:
-        return vrrp_proxy_health_get(in->v, r->name);
-    default:
-        return r->verdict;
-    }
-}
-
-/* Gather every row's verdict (logging each change of a tracked object),
- * then let prio.c decide the effective priority and the fault state. */
-static uint8_t compute_priority(struct vrrp_inst *in)
-{
-    struct vrrp_prio p;
-    for (size_t i = 0; i < in->nrows; i++) {
-        struct vrrp_prio_input *r = &in->rows[i];
-        int ok = row_verdict(in, i);
-        if (i > 0 && ok != r->verdict && ok >= 0)
-            log_info("vrrp", in->name, "tracked %s %s is %s (weight %d)",
-                     vrrp_input_kind_name(r->kind), r->name,
-                     ok ? "ok" : vrrp_input_failing(r->kind), r->weight);
-        r->verdict = ok;
-    }
-    vrrp_prio_compute(in->c->priority, in->rows, in->nrows, in->effects, &p);
-    in->track_faults = (int)p.faults;
-    in->fault_reason[0] = 0;
-    if (p.faults)
-        vrrp_prio_fault_text(&in->rows[p.first_fault], in->fault_reason, sizeof(in->fault_reason));
-    return p.priority;
-}
-
-static void step(struct vrrp_inst *in, enum vrrp_event ev, const struct vrrp_fsm_in *fin)
+void vrrp_inst_step(struct vrrp_inst *in, enum vrrp_event ev, const struct vrrp_fsm_in *fin)
 {
     struct vrrp_fsm_result r;
     vrrp_fsm_step(&in->fsm, ev, fin, &r);
     carry_out(in, &r);
 }
 
-static void wait_retry(struct vrrp_inst *in);
-static int reattach_if_recreated(struct vrrp_inst *in);
-
 void vrrp_inst_retrack(struct vrrp_inst *in)
 {
     if (in->fsm.state == VRRP_STATE_INIT)
         return;
     if (in->waiting) {
-        wait_retry(in);
+        vrrp_wait_retry(in);
         return;
     }
-    if (reattach_if_recreated(in))
+    if (vrrp_reattach_if_recreated(in))
         return;
     in->if_up = track_link_up(in->v->track, in->c->interface);
-    uint8_t prio = compute_priority(in);
+    uint8_t prio = vrrp_inputs_priority(in);
     if (in->track_faults && in->fsm.state != VRRP_STATE_FAULT) {
         struct vrrp_fsm_in f = {.detail = in->fault_reason};
-        step(in, VRRP_EV_FAULT, &f);
+        vrrp_inst_step(in, VRRP_EV_FAULT, &f);
     } else if (!in->track_faults && in->fsm.state == VRRP_STATE_FAULT) {
-        step(in, VRRP_EV_FAULT_CLEARED, NULL);
+        vrrp_inst_step(in, VRRP_EV_FAULT_CLEARED, NULL);
     }
     if (prio != in->fsm.priority) {
         log_info("vrrp", in->name, "priority %u -> %u (base %u)", in->fsm.priority, prio,
                  in->c->priority);
         struct vrrp_fsm_in f = {.priority = prio};
-        step(in, VRRP_EV_PRIORITY_CHANGED, &f);
+        vrrp_inst_step(in, VRRP_EV_PRIORITY_CHANGED, &f);
     }
 }
 
@@ -261,7 +95,7 @@ static void send_advert(struct vrrp_inst *in, uint8_t prio)
     struct vrrp_addr group;
     const struct cfg_addr *g =
         c->family == AF_INET ? &in->v->cfg->global.mcast_group4 : &in->v->cfg->global.mcast_group6;
-    addr_from_cfg(&group, g);
+    vrrp_addr_from_cfg(&group, g);
     size_t ndst = in->peers ? c->npeers : 1;
     for (size_t i = 0; i < ndst; i++) {
         const struct vrrp_addr *dst = in->peers ? &in->peers[i] : &group;
@@ -279,9 +113,6 @@ static void send_advert(struct vrrp_inst *in, uint8_t prio)
     }
 }
 
-static void vips_set(struct vrrp_inst *in, const char *what);
-static void garp_start(struct vrrp_inst *in);
-
 /* A master whose advert timer fires more than two intervals late did not
  * run for that long (SIGSTOP, a paused VM, a stalled host). A backup may
  * have timed out meanwhile (last advert + 3 intervals + skew, RFC 5798
@@ -294,7 +125,7 @@ static void on_advert_timer(struct ev_loop *loop, struct ev_timer *t)
     struct vrrp_inst *in = t->arg;
     uint64_t due = t->node.when, now = ev_now(loop);
     uint64_t late = now > due ? now - due : 0;
-    step(in, VRRP_EV_ADVERT_TIMER, NULL);
+    vrrp_inst_step(in, VRRP_EV_ADVERT_TIMER, NULL);
     if (in->fsm.state != VRRP_STATE_MASTER || !in->vips_installed ||
         late <= 2 * in->adver_int_cs * VRRP_CS_US * US_TO_NS)
         return;
@@ -302,18 +133,18 @@ static void on_advert_timer(struct ev_loop *loop, struct ev_timer *t)
              "advert timer ran %llu ms late (process stalled?): "
              "re-installing and re-announcing the VIPs",
              (unsigned long long)(late / NS_PER_MS));
-    vips_set(in, "re-install");
-    garp_start(in);
+    vrrp_vips_set(in, "re-install");
+    vrrp_garp_start(in);
 }
 
 static void on_down_timer(struct ev_loop *loop, struct ev_timer *t)
 {
-    step(t->arg, VRRP_EV_MASTER_DOWN, NULL);
+    vrrp_inst_step(t->arg, VRRP_EV_MASTER_DOWN, NULL);
 }
 
 static void on_preempt_timer(struct ev_loop *loop, struct ev_timer *t)
 {
-    step(t->arg, VRRP_EV_PREEMPT_DELAY, NULL);
+    vrrp_inst_step(t->arg, VRRP_EV_PREEMPT_DELAY, NULL);
 }
 
 static enum vrrp_auth_type wire_auth(enum cfg_auth_type a)
@@ -401,209 +232,14 @@ void vrrp_inst_on_packet(struct vrrp_inst *in, const struct vrrp_rx *rx)
         return;
     in->rx_adverts++;
     if (v == RX_STEP)
-        step(in, VRRP_EV_ADV, &f);
+        vrrp_inst_step(in, VRRP_EV_ADV, &f);
 }
 
 /* ---- VIPs ---- */
 
-static void vips_set(struct vrrp_inst *in, const char *what)
-{
-    char err[256];
-    for (size_t i = 0; i < in->c->nvips; i++) {
-        struct nl_ifaddr a;
-        nl_vip(in, i, &a);
-        if (nl_addr_set(&in->v->nl, in->vip_ifindex[i], &a, in->lifetime_s, in->c->vips[i].label,
-                        err, sizeof(err)) < 0) {
-            in->vip_errors++;
-            log_error("vrrp", in->name, "%s VIP: %s", what, err);
-        }
-    }
-}
-
-static void on_refresh(struct ev_loop *loop, struct ev_timer *t)
-{
-    struct vrrp_inst *in = t->arg;
-    vips_set(in, "refresh");
-    ev_timer_start(loop, &in->t_refresh, (uint64_t)in->lifetime_s * NS_PER_S / 3, on_refresh, in);
-}
-
-static void vips_add(struct vrrp_inst *in)
-{
-    vips_set(in, "add");
-    in->vips_installed = 1;
-    if (in->lifetime_s != NL_LIFETIME_FOREVER)
-        ev_timer_start(in->v->loop, &in->t_refresh, (uint64_t)in->lifetime_s * NS_PER_S / 3,
-                       on_refresh, in);
-}
-
-static void vips_remove(struct vrrp_inst *in)
-{
-    char err[256];
-    ev_timer_stop(in->v->loop, &in->t_refresh);
-    ev_timer_stop(in->v->loop, &in->t_garp);
-    for (size_t i = 0; i < in->c->nvips; i++) {
-        struct nl_ifaddr a;
-        nl_vip(in, i, &a);
-        if (nl_addr_del(&in->v->nl, in->vip_ifindex[i], &a, err, sizeof(err)) < 0) {
-            in->vip_errors++;
-            log_error("vrrp", in->name, "remove VIP: %s", err);
-        }
-    }
-    in->vips_installed = 0;
-}
-
-struct sweep {
-    struct vrrp_inst *in;
-    struct nl_ifaddr found[VRRP_MAX_ADDRS];
-    int ifindex[VRRP_MAX_ADDRS];
-    size_t n;
-};
-
-static void on_sweep_candidate(const struct nl_addr_info *info, void *arg)
-{
-    struct sweep *s = arg;
-    struct vrrp_addr a;
-    vrrp_addr_set(&a, info->a.family, info->a.addr);
-    for (size_t i = 0; i < s->in->c->nvips && s->n < VRRP_MAX_ADDRS; i++) {
-        if (vrrp_addr_eq(&s->in->vips[i], &a) && info->ifindex == s->in->vip_ifindex[i]) {
-            s->found[s->n] = info->a;
-            s->ifindex[s->n++] = info->ifindex;
-        }
-    }
-}
-
-void vrrp_inst_sweep_vips(struct vrrp_inst *in)
-{
-    struct sweep *s = calloc(1, sizeof(*s));
-    char err[256];
-    if (!s)
-        return;
-    s->in = in;
-    if (nl_addr_dump(&in->v->nl, 0, in->c->family, on_sweep_candidate, s, err, sizeof(err)) < 0)
-        log_warn("vrrp", in->name, "looking for leftover VIPs: %s", err);
-    for (size_t i = 0; i < s->n; i++) {
-        char a[64];
-        nl_ifaddr_str(&s->found[i], a, sizeof(a));
-        if (nl_addr_del(&in->v->nl, s->ifindex[i], &s->found[i], err, sizeof(err)) < 0)
-            log_warn("vrrp", in->name, "leftover VIP %s: %s", a, err);
-        else
-            log_info("vrrp", in->name, "removed leftover VIP %s (from an earlier run)", a);
-    }
-    free(s);
-}
-
 /* ---- gratuitous ARP / NA ---- */
 
-static void garp_round(struct vrrp_inst *in)
-{
-    char err[256];
-    for (size_t i = 0; i < in->c->nvips; i++) {
-        struct nl_ifaddr a;
-        nl_vip(in, i, &a);
-        if (garp_send(&in->v->garp, in->vip_ifindex[i], &a, err, sizeof(err)) < 0)
-            log_rl(&in->rl_tx, ev_now(in->v->loop) / NS_PER_MS, LOG_WARN, "vrrp", in->name, "%s",
-                   err);
-        else
-            in->garps_sent++;
-    }
-}
-
-/* One round per tick: `repeat` rounds spaced by the GARP/NA interval, then
- * the same again after garp_master_delay, then (if set) `refresh_repeat`
- * rounds every garp_master_refresh (keepalived's schedule). */
-static void on_garp(struct ev_loop *loop, struct ev_timer *t)
-{
-    struct vrrp_inst *in = t->arg;
-    const struct cfg_vrrp_instance *c = in->c;
-    const struct cfg_global *g = &in->v->cfg->global;
-    garp_round(in);
-    uint64_t gap = c->family == AF_INET ? g->garp_interval_ms : g->gna_interval_ms;
-    if (--in->garp_rounds_left > 0) {
-        ev_timer_start(loop, t, gap * NS_PER_MS, on_garp, in);
-    } else if (in->garp_second_burst) {
-        in->garp_second_burst = 0;
-        in->garp_rounds_left = c->garp_master_repeat;
-        ev_timer_start(loop, t, c->garp_master_delay_ms * NS_PER_MS, on_garp, in);
-    } else if (c->garp_master_refresh_ms) {
-        in->garp_rounds_left = c->garp_master_refresh_repeat ? c->garp_master_refresh_repeat : 1;
-        ev_timer_start(loop, t, c->garp_master_refresh_ms * NS_PER_MS, on_garp, in);
-    }
-}
-
-static void garp_start(struct vrrp_inst *in)
-{
-    in->garp_rounds_left = in->c->garp_master_repeat ? in->c->garp_master_repeat : 1;
-    in->garp_second_burst = in->c->garp_master_delay_ms > 0;
-    on_garp(in->v->loop, &in->t_garp);
-}
-
 /* ---- state changes ---- */
-
-static void notify_run(struct vrrp_inst *in, enum vrrp_state to, int stopping);
-
-/* A notify command of this instance ended. When none is left, the latest
- * state that arrived meanwhile is notified (once). */
-static void on_notify_done(void *arg)
-{
-    struct vrrp_inst *in = arg;
-    if (in->notify_running)
-        in->notify_running--;
-    if (in->notify_running || !in->notify_pending)
-        return;
-    in->notify_pending = 0;
-    if (in->notify_pending_to == in->notified_to) {
-        in->notify_coalesced++;
-        log_info("vrrp", in->name,
-                 "notify: back in %s before the last command ended: not run again",
-                 vrrp_state_name(in->notified_to));
-        return;
-    }
-    notify_run(in, in->notify_pending_to, 0);
-}
-
-/* Notify scripts of a state change, at most one round at a time per
- * instance: a change while the last round's commands still run is kept
- * (the latest wins) and notified when they end, so a flapping instance
- * cannot start processes without limit. notify_stop (stopping) always
- * runs at once. */
-static void notify(struct vrrp_inst *in, enum vrrp_state to, int stopping)
-{
-    if (!stopping && in->notify_running) {
-        if (in->notify_pending)
-            in->notify_coalesced++;
-        in->notify_pending = 1;
-        in->notify_pending_to = to;
-        log_rl(&in->rl_notify, ev_now(in->v->loop) / NS_PER_MS, LOG_INFO, "vrrp", in->name,
-               "notify for %s deferred: the last notify is still running", vrrp_state_name(to));
-        return;
-    }
-    notify_run(in, to, stopping);
-}
-
-static void notify_run(struct vrrp_inst *in, enum vrrp_state to, int stopping)
-{
-    const struct cfg_vrrp_instance *c = in->c;
-    const struct cfg_cmd *cmd = NULL;
-    const char *state = stopping ? "STOP" : vrrp_state_name(to);
-    if (stopping)
-        cmd = &c->notify_stop;
-    else if (to == VRRP_STATE_MASTER)
-        cmd = &c->notify_master;
-    else if (to == VRRP_STATE_BACKUP)
-        cmd = &c->notify_backup;
-    else if (to == VRRP_STATE_FAULT)
-        cmd = &c->notify_fault;
-    in->notified_to = to;
-    if (cmd && cmd->argv && track_notify(in->v->track, cmd, NULL, on_notify_done, in) > 0)
-        in->notify_running++;
-    if (c->notify.argv) {
-        char prio[8];
-        snprintf(prio, sizeof(prio), "%u", in->fsm.priority);
-        const char *const extra[] = {"INSTANCE", in->name, state, prio, NULL};
-        if (track_notify(in->v->track, &c->notify, extra, on_notify_done, in) > 0)
-            in->notify_running++;
-    }
-}
 
 static void on_state_change(struct vrrp_inst *in, const struct vrrp_fsm_result *r)
 {
@@ -614,7 +250,7 @@ static void on_state_change(struct vrrp_inst *in, const struct vrrp_fsm_result *
         in->became_master++;
     log_info("vrrp", in->name, "%s -> %s: %s", vrrp_state_name(r->from), vrrp_state_name(r->to),
              r->reason);
-    notify(in, r->to, r->to == VRRP_STATE_INIT);
+    vrrp_notify(in, r->to, r->to == VRRP_STATE_INIT);
 }
 
 static void arm(struct vrrp_inst *in, struct ev_timer *t, uint64_t us, ev_timer_cb cb)
@@ -639,11 +275,11 @@ static void carry_out(struct vrrp_inst *in, const struct vrrp_fsm_result *r)
     if (a & VRRP_ACT_SEND_ADVERT)
         send_advert(in, r->advert_priority);
     if (a & VRRP_ACT_REMOVE_VIPS)
-        vips_remove(in);
+        vrrp_vips_remove(in);
     if (a & VRRP_ACT_ADD_VIPS)
-        vips_add(in);
+        vrrp_vips_add(in);
     if (a & VRRP_ACT_SEND_GARP)
-        garp_start(in);
+        vrrp_garp_start(in);
     if (a & VRRP_ACT_START_ADVERT_TIMER)
         arm(in, &in->t_advert, r->advert_us, on_advert_timer);
     if (a & VRRP_ACT_DOWN_TIMER_ANY)
@@ -675,7 +311,7 @@ static uint32_t lifetime_s(const struct cfg_vrrp_instance *c)
 
 /* (Re)initialise the machine in INIT with priority prio: the base, or at
  * start the effective priority tracking already gives. */
-static int init_fsm(struct vrrp_inst *in, uint8_t prio, char *err, size_t errlen)
+int vrrp_inst_init_fsm(struct vrrp_inst *in, uint8_t prio, char *err, size_t errlen)
 {
     const struct cfg_vrrp_instance *c = in->c;
     struct vrrp_fsm_params p = {
@@ -700,188 +336,21 @@ static int resolve(struct vrrp_inst *in, char *err, size_t errlen)
     in->peers = c->npeers ? calloc(c->npeers, sizeof(*in->peers)) : NULL;
     in->peer_ttl = c->npeers ? calloc(c->npeers, sizeof(*in->peer_ttl)) : NULL;
     if (!in->vips || !in->vip_ifindex || (c->npeers && (!in->peers || !in->peer_ttl)) ||
-        tracks_build(in) < 0) {
+        vrrp_inputs_build(in) < 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     for (size_t i = 0; i < c->nvips; i++)
-        addr_from_cfg(&in->vips[i], &c->vips[i].addr);
+        vrrp_addr_from_cfg(&in->vips[i], &c->vips[i].addr);
     for (size_t i = 0; i < c->npeers; i++) {
-        addr_from_cfg(&in->peers[i], &c->peers[i].addr);
+        vrrp_addr_from_cfg(&in->peers[i], &c->peers[i].addr);
         in->peer_ttl[i].min = c->peers[i].min_ttl ? c->peers[i].min_ttl : 1;
         in->peer_ttl[i].max = c->peers[i].max_ttl ? c->peers[i].max_ttl : 255;
     }
     return 0;
 }
 
-/* An instance whose advert cannot leave must never become master: the
- * others would not hear it and take the VIP too. Validation refuses what
- * does not fit 1500 bytes; this checks the interface's real MTU (a VXLAN
- * overlay has 1450). Returns 0, or -1 with err. */
-static int advert_fits(struct vrrp_inst *in, char *err, size_t errlen)
-{
-    const struct cfg_vrrp_instance *c = in->c;
-    size_t bytes = vrrp_pkt_len(c->version, c->family, c->nvips) +
-                   (c->family == AF_INET6 ? CFG_IP6_HDR : CFG_IP4_HDR);
-    struct ifreq ifr = {0};
-    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", c->interface);
-    if (ioctl(in->sock->fd, SIOCGIFMTU, &ifr) < 0) {
-        snprintf(err, errlen, "interface %s: MTU: %s", c->interface, strerror(errno));
-        return -1;
-    }
-    if (bytes > (size_t)ifr.ifr_mtu || bytes > VRRP_PKT_MAX) {
-        snprintf(err, errlen,
-                 "the advert for %zu virtual addresses is %zu bytes, more than the MTU %d of "
-                 "%s: it could not be sent (use fewer addresses per instance)",
-                 c->nvips, bytes, ifr.ifr_mtu, c->interface);
-        return -1;
-    }
-    return 0;
-}
-
-/* The ifindex of the interface and of each VIP's device, by name, now.
- * Returns 0, or -1 with err naming the one that does not exist (ifindex
- * left 0). */
-static int resolve_links(struct vrrp_inst *in, char *err, size_t errlen)
-{
-    const struct cfg_vrrp_instance *c = in->c;
-    in->ifindex = (int)if_nametoindex(c->interface);
-    if (!in->ifindex) {
-        snprintf(err, errlen, "interface %s does not exist", c->interface);
-        return -1;
-    }
-    for (size_t i = 0; i < c->nvips; i++) {
-        in->vip_ifindex[i] = c->vips[i].dev ? (int)if_nametoindex(c->vips[i].dev) : in->ifindex;
-        if (!in->vip_ifindex[i]) {
-            snprintf(err, errlen, "VIP device %s does not exist", c->vips[i].dev);
-            in->ifindex = 0;
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* Get what running needs from the host: the interfaces, the source address
- * and the raw socket. Returns 0 (in->sock held), 1 when something does not
- * exist yet (why in err; nothing held), or -1 when the socket cannot be had
- * (err). */
-static int attach(struct vrrp_inst *in, char *err, size_t errlen)
-{
-    memset(&in->src, 0, sizeof(in->src));
-    if (resolve_links(in, err, errlen) < 0)
-        return 1;
-    if (find_source(in, err, errlen) < 0) {
-        in->ifindex = 0;
-        return 1;
-    }
-    in->sock = vrrp_sock_get(in->v, in->ifindex, in->c->family, in->c->npeers == 0, err, errlen);
-    if (in->sock && advert_fits(in, err, errlen) < 0) {
-        vrrp_sock_put(in->v, in->sock);
-        in->sock = NULL;
-    }
-    if (!in->sock) {
-        in->ifindex = 0;
-        memset(&in->src, 0, sizeof(in->src));
-        return -1;
-    }
-    return 0;
-}
-
 /* ---- waiting for the interface ---- */
-
-static void on_wait_timer(struct ev_loop *loop, struct ev_timer *t)
-{
-    wait_retry(t->arg);
-}
-
-/* Wait (again) because of why, an attach() error: say so in status, and
- * in the log when the reason changes; retry in a second. */
-static void wait_set(struct vrrp_inst *in, const char *why)
-{
-    char r[sizeof(in->wait_reason)];
-    snprintf(r, sizeof(r), "%s (waiting for it)", why);
-    if (in->waiting && strcmp(r, in->wait_reason) != 0)
-        log_info("vrrp", in->name, "still in FAULT, now because %s", r);
-    in->waiting = 1;
-    in->if_up = 0; /* nothing may be sent: there is no socket */
-    snprintf(in->wait_reason, sizeof(in->wait_reason), "%s", r);
-    if (!ev_timer_active(&in->t_wait))
-        ev_timer_start(in->v->loop, &in->t_wait, NS_PER_S, on_wait_timer, in);
-}
-
-/* A waiting instance tries to attach. Once it can, it starts from INIT as a
- * freshly started one does (leftover VIPs swept, priority from tracking,
- * then BACKUP, MASTER or FAULT); until then it stays in FAULT, touching
- * neither adverts nor VIPs, and only its tracking rows are refreshed. */
-static void wait_retry(struct vrrp_inst *in)
-{
-    char why[128], s[INET6_ADDRSTRLEN];
-    int rc = attach(in, why, sizeof(why));
-    if (rc == 0 && init_fsm(in, in->c->priority, why, sizeof(why)) < 0) {
-        vrrp_sock_put(in->v, in->sock);
-        in->sock = NULL;
-        rc = -1;
-    }
-    if (rc != 0) {
-        if (rc < 0)
-            log_rl(&in->rl_tx, ev_now(in->v->loop) / NS_PER_MS, LOG_WARN, "vrrp", in->name,
-                   "interface %s is there but the instance cannot start: %s", in->c->interface,
-                   why);
-        wait_set(in, why);
-        compute_priority(in); /* for status; the fsm stays in FAULT */
-        return;
-    }
-    ev_timer_stop(in->v->loop, &in->t_wait);
-    in->waiting = 0;
-    in->wait_reason[0] = 0;
-    log_info("vrrp", in->name, "interface %s appeared (ifindex %d, source %s): starting",
-             in->c->interface, in->ifindex, vrrp_addr_str(&in->src, s, sizeof(s)));
-    vrrp_inst_start(in);
-}
-
-/* vrrp_inst_start of a waiting instance: INIT -> FAULT with the reason. */
-static void wait_start(struct vrrp_inst *in)
-{
-    log_warn("vrrp", in->name,
-             "not starting VRRPv%u vrid %u on %s yet: %s; FAULT until then (retrying on link "
-             "changes and every second)",
-             in->c->version, in->c->vrid, in->c->interface, in->wait_reason);
-    in->since_ns = ev_clock_ns();
-    track_link_up(in->v->track, in->c->interface); /* watch the name: link events retrack us */
-    compute_priority(in);
-    struct vrrp_fsm_in f = {.detail = in->wait_reason};
-    step(in, VRRP_EV_FAULT, &f);
-    if (!ev_timer_active(&in->t_wait))
-        ev_timer_start(in->v->loop, &in->t_wait, NS_PER_S, on_wait_timer, in);
-}
-
-/* A running instance whose interface was deleted and made again (a new
- * ifindex) holds a socket and VIPs of the old one: leave the running state
- * as for a fault (it usually is in FAULT already: the link went away),
- * drop the socket and attach to the new interface as a waiting instance
- * does. Returns 1 if that happened. */
-static int reattach_if_recreated(struct vrrp_inst *in)
-{
-    int now = (int)if_nametoindex(in->c->interface);
-    char why[96];
-    if (!now || now == in->ifindex)
-        return 0;
-    snprintf(why, sizeof(why), "interface %s was re-created (ifindex %d -> %d)", in->c->interface,
-             in->ifindex, now);
-    log_info("vrrp", in->name, "%s: attaching to the new one", why);
-    in->if_up = 0; /* the old link is gone: nothing more is sent on it */
-    if (in->fsm.state != VRRP_STATE_FAULT) {
-        struct vrrp_fsm_in f = {.detail = why};
-        step(in, VRRP_EV_FAULT, &f);
-    }
-    vrrp_sock_put(in->v, in->sock);
-    in->sock = NULL;
-    in->ifindex = 0;
-    in->waiting = 1;
-    snprintf(in->wait_reason, sizeof(in->wait_reason), "%s", why);
-    wait_retry(in);
-    return 1;
-}
 
 /* ---- new, start, rebind, free, stop ---- */
 
@@ -908,7 +377,7 @@ struct vrrp_inst *vrrp_inst_new(struct vrrp *v, const struct cfg_vrrp_instance *
     in->t_garp.arg = in->t_wait.arg = in;
     if (resolve(in, err, errlen) < 0)
         goto fail;
-    int rc = attach(in, why, sizeof(why));
+    int rc = vrrp_attach(in, why, sizeof(why));
     if (rc < 0) {
         snprintf(err, errlen, "%s", why);
         goto fail;
@@ -917,7 +386,7 @@ struct vrrp_inst *vrrp_inst_new(struct vrrp *v, const struct cfg_vrrp_instance *
         in->waiting = 1;
         snprintf(in->wait_reason, sizeof(in->wait_reason), "%s (waiting for it)", why);
     }
-    if (init_fsm(in, c->priority, err, errlen) < 0)
+    if (vrrp_inst_init_fsm(in, c->priority, err, errlen) < 0)
         goto fail;
     return in;
 fail:
@@ -929,7 +398,7 @@ void vrrp_inst_start(struct vrrp_inst *in)
 {
     char s[INET6_ADDRSTRLEN], life[24] = "forever";
     if (in->waiting) {
-        wait_start(in);
+        vrrp_wait_start(in);
         return;
     }
     vrrp_addr_str(&in->src, s, sizeof(s));
@@ -945,19 +414,19 @@ void vrrp_inst_start(struct vrrp_inst *in)
     vrrp_inst_sweep_vips(in);
     in->since_ns = ev_clock_ns();
     in->if_up = track_link_up(in->v->track, in->c->interface);
-    uint8_t prio = compute_priority(in);
+    uint8_t prio = vrrp_inputs_priority(in);
     char err[128];
     if (prio != in->fsm.priority) {
         log_info("vrrp", in->name, "starting with priority %u (base %u, tracking)", prio,
                  in->c->priority);
-        if (init_fsm(in, prio, err, sizeof(err)) < 0)
+        if (vrrp_inst_init_fsm(in, prio, err, sizeof(err)) < 0)
             log_error("vrrp", in->name, "priority %u: %s", prio, err);
     }
     if (in->track_faults) {
         struct vrrp_fsm_in f = {.detail = in->fault_reason};
-        step(in, VRRP_EV_FAULT, &f);
+        vrrp_inst_step(in, VRRP_EV_FAULT, &f);
     } else {
-        step(in, VRRP_EV_STARTUP, NULL);
+        vrrp_inst_step(in, VRRP_EV_STARTUP, NULL);
     }
 }
 
@@ -965,7 +434,7 @@ void vrrp_inst_rebind(struct vrrp_inst *in)
 {
     /* same settings, new model: the track list points into it now (script
      * indexes may have moved) */
-    if (tracks_build(in) < 0)
+    if (vrrp_inputs_build(in) < 0)
         log_error("vrrp", in->name, "out of memory rebuilding tracking after reload");
     vrrp_inst_retrack(in);
 }
@@ -988,15 +457,15 @@ void vrrp_inst_free(struct vrrp_inst *in)
     free(in->vip_ifindex);
     free(in->peers);
     free(in->peer_ttl);
-    tracks_free(in);
+    vrrp_inputs_free(in);
     free(in);
 }
 
 void vrrp_inst_stop(struct vrrp_inst *in)
 {
     if (in->fsm.state != VRRP_STATE_INIT)
-        step(in, VRRP_EV_SHUTDOWN, NULL);
+        vrrp_inst_step(in, VRRP_EV_SHUTDOWN, NULL);
     if (in->vips_installed)
-        vips_remove(in);
+        vrrp_vips_remove(in);
     vrrp_inst_free(in);
 }

@@ -135,6 +135,38 @@ void vrrp_inst_retrack(struct vrrp_inst *in);
 /* Remove VIPs of this instance left on their interfaces by an earlier run. */
 void vrrp_inst_sweep_vips(struct vrrp_inst *in);
 
+/* instance.c, for the files below */
+void vrrp_addr_from_cfg(struct vrrp_addr *out, const struct cfg_addr *a);
+int vrrp_inst_init_fsm(struct vrrp_inst *in, uint8_t prio, char *err, size_t errlen);
+/* Feed the state machine one event and carry out what it returns. */
+void vrrp_inst_step(struct vrrp_inst *in, enum vrrp_event ev, const struct vrrp_fsm_in *fin);
+
+/* inputs.c: the rows the priority follows (prio.h) */
+int vrrp_inputs_build(struct vrrp_inst *in); /* 0, or -1: out of memory */
+void vrrp_inputs_free(struct vrrp_inst *in);
+/* Gather every row's verdict (logging changes), set track_faults and
+ * fault_reason, return the effective priority. */
+uint8_t vrrp_inputs_priority(struct vrrp_inst *in);
+
+/* vip.c */
+void vrrp_nl_vip(const struct vrrp_inst *in, size_t i, struct nl_ifaddr *out);
+void vrrp_vips_set(struct vrrp_inst *in, const char *what); /* add or refresh every VIP */
+void vrrp_vips_add(struct vrrp_inst *in);                   /* and keep them refreshed */
+void vrrp_vips_remove(struct vrrp_inst *in);
+void vrrp_garp_start(struct vrrp_inst *in); /* a burst of GARP / NA for every VIP */
+
+/* notify.c: notify scripts of a change to `to` (stopping: notify_stop) */
+void vrrp_notify(struct vrrp_inst *in, enum vrrp_state to, int stopping);
+
+/* attach.c. vrrp_attach: 0 attached, 1 not yet (err says why: wait), -1
+ * cannot (err). */
+int vrrp_attach(struct vrrp_inst *in, char *err, size_t errlen);
+void vrrp_wait_retry(struct vrrp_inst *in);
+void vrrp_wait_start(struct vrrp_inst *in); /* vrrp_inst_start of a waiting instance */
+/* 1 when the interface was re-created and the instance now waits to
+ * attach to the new one, else 0. */
+int vrrp_reattach_if_recreated(struct vrrp_inst *in);
+
 /* vrrp.c */
 struct vrrp_sock *vrrp_sock_get(struct vrrp *v, int ifindex, int family, int join, char *err,
                                 size_t errlen);
