@@ -12,6 +12,13 @@ Each command prints one JSON object on stdout (idle also prints a line
   idle HOST PORT CA N SECONDS               keep-alive connections: which
                                             server, and when each closes
   probe HOST PORT                           how a connection ends
+  stream HOST PORT ID N                     "ID\\n" and N bytes up, FIN, then
+                                            read until the end: how it ended
+  getreset HOST PORT N K                    K connections to a reset
+                                            backend: "N\\n" up, read until
+                                            the end; how each one ended
+  sendreset HOST PORT ID N                  "ID\\n" and N bytes up, then a
+                                            reset (SO_LINGER 0, close)
 """
 
 import hashlib
@@ -22,6 +29,7 @@ import select
 import signal
 import socket
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -339,9 +347,68 @@ def cmd_probe(host, port):
     out({"connected": True, "end": how, "after": time.time() - t})
 
 
+# ---- how streams end ---------------------------------------------------------
+
+def read_end(s):
+    """Read s until the end: (bytes read, "eof" | "reset" | "error: ...")."""
+    n = 0
+    try:
+        while True:
+            d = s.recv(CHUNK)
+            if not d:
+                return n, "eof"
+            n += len(d)
+    except ConnectionResetError:
+        return n, "reset"
+    except OSError as e:
+        return n, "error: %s" % e
+
+
+def cmd_stream(host, port, ident, n):
+    chunks, _ = random_stream(int(n), ident)
+    h = hashlib.sha256(ident.encode() + b"\n")
+    for c in chunks:
+        h.update(c)
+    s = connect(host, port, timeout=60)
+    t = time.time()
+    s.sendall(ident.encode() + b"\n")
+    for c in chunks:
+        s.sendall(c)
+    s.shutdown(socket.SHUT_WR)
+    got, end = read_end(s)
+    s.close()
+    out({"sent": len(ident) + 1 + int(n), "sha256": h.hexdigest(), "got": got, "end": end,
+         "took": time.time() - t})
+
+
+def cmd_getreset(host, port, n, k):
+    res = []
+    for _ in range(int(k)):
+        s = connect(host, port, timeout=10)
+        s.settimeout(10)
+        s.sendall(b"%d\n" % int(n))
+        got, end = read_end(s)
+        s.close()
+        res.append({"got": got, "end": end})
+    out({"results": res})
+
+
+def cmd_sendreset(host, port, ident, n):
+    chunks, _ = random_stream(int(n), ident)
+    s = connect(host, port, timeout=10)
+    s.sendall(ident.encode() + b"\n")
+    for c in chunks:
+        s.sendall(c)
+    time.sleep(0.3)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+    out({"sent": len(ident) + 1 + int(n)})
+
+
 def main():
     cmds = {"transfer": cmd_transfer, "greet": cmd_greet, "concurrent": cmd_concurrent,
-            "watch": cmd_watch, "rate": cmd_rate, "idle": cmd_idle, "probe": cmd_probe}
+            "watch": cmd_watch, "rate": cmd_rate, "idle": cmd_idle, "probe": cmd_probe,
+            "stream": cmd_stream, "getreset": cmd_getreset, "sendreset": cmd_sendreset}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])
