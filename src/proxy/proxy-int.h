@@ -249,6 +249,7 @@ struct px_dir {
     uint32_t off, end;   /* buf: unsent bytes are [off, end) */
     bool retain;         /* buf: keep sent bytes for a replay */
     bool bulk;           /* big reads: use a pipe next (splice mode) */
+    bool wrote;          /* dst has taken a byte (c2s: the server's connect is done) */
     bool eof;            /* src sent FIN (or the read side is done) */
     bool shut;           /* dst was shut down for writing */
 };

@@ -205,6 +205,7 @@ static int connect_to(struct px_sess *s, int idx)
     atomic_fetch_add_explicit(&srv->active, 1, memory_order_relaxed);
     s->sio.fd = fd;
     s->s_rd = s->s_wr = s->s_hup = false;
+    s->c2s.wrote = false;
     if (connect(fd, (struct sockaddr *)&srv->sa, srv->salen) < 0 && errno != EINPROGRESS) {
         int e = errno;
         server_close(s);
@@ -351,7 +352,11 @@ static void confirm(struct px_sess *s)
 
 /* Relay what can be relayed. While still connecting (optimistically, see
  * px_sess_accept), an error on the server side is a failed connect and a
- * byte written to the server proves the connection. */
+ * byte written to the server proves the connection: from then on the
+ * session is established and stays with that server. (This used to look
+ * at the replay buffer's offset, which the end of the replay phase resets:
+ * a session whose first pass moved more than a buffer stayed "connecting",
+ * timed out and sent the rest of the client's stream to another server.) */
 static void run(struct px_sess *s)
 {
     int err = 0;
@@ -368,7 +373,7 @@ static void run(struct px_sess *s)
         sess_close(s, PX_C_closed_client_err);
         return;
     default:
-        if (connecting && s->c2s.off > 0)
+        if (connecting && s->c2s.wrote)
             confirm(s);
         if (px_sess_done(s))
             sess_close(s, PX_C_COUNT);
