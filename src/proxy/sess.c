@@ -120,17 +120,39 @@ static void servers_why(const struct px_gen *g, char *buf, size_t len)
 
 /* ---- closing ---- */
 
-static void server_close(struct px_sess *s)
+/* Close fd so that its peer sees a reset (RST), not an end of stream: the
+ * other side of the session failed, and a FIN would pass a truncated
+ * stream off as a whole one. */
+static void close_reset(int fd)
+{
+    struct linger l = {.l_onoff = 1, .l_linger = 0};
+    (void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+    close(fd);
+}
+
+/* Close the server socket (a reset when rst is set: see close_reset). */
+static void server_close_how(struct px_sess *s, bool rst)
 {
     if (s->sio.fd < 0)
         return;
     ev_io_stop(s->wpx->w->loop, &s->sio);
-    close(s->sio.fd);
+    if (rst)
+        close_reset(s->sio.fd);
+    else
+        close(s->sio.fd);
     s->sio.fd = -1;
     atomic_fetch_sub_explicit(&gen_of(s)->srv[s->srv].s->active, 1, memory_order_relaxed);
 }
 
-/* Close the session, counting why (PX_C_COUNT: a normal end, no count). */
+static void server_close(struct px_sess *s)
+{
+    server_close_how(s, false);
+}
+
+/* Close the session, counting why (PX_C_COUNT: a normal end, no count).
+ * A side that failed (closed_client_error, closed_server_error: a reset, a
+ * write to a peer that is gone) is passed on as a reset to the other side,
+ * as a direct connection would show it. */
 static void sess_close(struct px_sess *s, enum px_pcounter why)
 {
     struct px_wpx *wpx = s->wpx;
@@ -139,9 +161,12 @@ static void sess_close(struct px_sess *s, enum px_pcounter why)
         count(s, why);
     if (s->queued)
         px_worker_unqueue(w, s);
-    server_close(s);
+    server_close_how(s, why == PX_C_closed_client_err);
     ev_io_stop(w->loop, &s->cio);
-    close(s->cio.fd);
+    if (why == PX_C_closed_server_err)
+        close_reset(s->cio.fd);
+    else
+        close(s->cio.fd);
     ev_timer_stop(w->loop, &s->tmr);
     px_dir_release(&w->pool, &s->c2s);
     px_dir_release(&w->pool, &s->s2c);

@@ -607,6 +607,59 @@ def test_stream_never_split_across_servers(lab, haplane_bin, tmp_path, mode):
     assert px["counters"]["retries"] == 0, px["counters"]
 
 
+RESETS = """\
+proxy rst {{
+    bind *:{rst}
+    relay {mode}
+    check none
+    server a 127.0.0.1:{a_rst}
+}}
+proxy sink {{
+    bind *:{sink}
+    relay {mode}
+    check none
+    server a 127.0.0.1:{a_sink}
+}}
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_reset_passed_on_as_reset(lab, haplane_bin, tmp_path, mode):
+    """Issue 10, item 10. A server that sends 100,000 bytes and then resets:
+    direct, every client sees ECONNRESET; through haplane it must be the
+    same (it used to be a normal end of stream: the truncation was
+    invisible). A client that resets after sending: the server must see a
+    reset, not an EOF."""
+    results = str(tmp_path)
+    base, rst, sink = 7300, 18200 + OFFSET[mode], 18201 + OFFSET[mode]
+    ident = "rst%s%d" % (mode, random.randrange(1 << 30))
+    h = None
+    try:
+        own_backend(lab, "rstbackend", base, results)
+        h = Own(lab, haplane_bin, "rst-" + mode,
+                RESETS.format(mode=mode, rst=rst, sink=sink, a_rst=base + 4, a_sink=base + 3))
+        direct = client(lab, "getreset", NODE1, base + 4, 100000, 10)["results"]
+        proxied = client(lab, "getreset", NODE1, rst, 100000, 10)["results"]
+        client(lab, "sendreset", NODE1, sink, ident, 100000)
+        wait_for(lambda: [f for f in sink_files(results) if f["head"] == ident], 10, 0.05,
+                 "the sink's record")
+        got = [f for f in sink_files(results) if f["head"] == ident][0]
+        counters = h.counters("rst")
+        client_err = h.counters("sink")["closed_client_error"]
+    finally:
+        if h:
+            h.stop()
+        if lab.is_running(PROXY_HOST, "rstbackend"):
+            lab.stop(PROXY_HOST, "rstbackend")
+    assert all(x["end"] == "reset" for x in direct), direct  # what the test relies on
+    ends = [x["end"] for x in proxied]
+    assert ends == ["reset"] * 10, "through haplane: %s" % proxied
+    assert counters["closed_server_error"] == 10, counters
+    assert got["count"] == len(ident) + 1 + 100000, got
+    assert got["end"] == "error: [Errno 104] Connection reset by peer", got
+    assert client_err == 1
+
+
 # ---- once ------------------------------------------------------------------
 
 def test_freebind_ipv6_checks_and_status(lab, haplanes):
