@@ -44,9 +44,11 @@ static void json_check(struct sbuf *o, const struct px_srv *s)
     sbuf_json_str(o, ci.detail);
     sbuf_printf(o,
                 "},\"checks\":%llu,\"check_failures\":%llu,\"passive_failures\":%llu,"
+                "\"passive_failures_discounted\":%llu,"
                 "\"consecutive_failures\":%u,\"consecutive_passes\":%u",
                 (unsigned long long)ci.checks, (unsigned long long)ci.failures,
-                (unsigned long long)ci.passive_failures, st->fails, st->passes);
+                (unsigned long long)ci.passive_failures, (unsigned long long)ci.passive_discounted,
+                st->fails, st->passes);
     if (ci.changed_ns)
         sbuf_printf(o, ",\"changed_s_ago\":%.3f",
                     (double)(ev_clock_ns() - ci.changed_ns) / NS_PER_S);

@@ -339,8 +339,8 @@ def test_kill_standin_no_failed_connection(lab, haplanes, mode):
     """50 new TLS connections/s (handshake + GET /version each); master2's
     stand-in is SIGKILLed 1.5 s in. Every connection opened after the kill
     succeeds: the first ones routed to master2 are refused and retried
-    transparently, and passive failures take master2 down before the next
-    active check would. Connections already in flight to master2 at the
+    transparently, and passive failures (one per check interval) with the
+    checks take master2 down. Connections already in flight to master2 at the
     instant of the kill die with it (no L4 proxy can move a TLS session
     between servers): they are the only ones excused, and they are shown."""
     h = haplanes[mode]
@@ -658,6 +658,73 @@ def test_reset_passed_on_as_reset(lab, haplane_bin, tmp_path, mode):
     assert got["count"] == len(ident) + 1 + 100000, got
     assert got["end"] == "error: [Errno 104] Connection reset by peer", got
     assert client_err == 1
+
+
+PASSIVE = """\
+proxy one {{
+    bind *:{one}
+    relay {mode}
+    check tcp interval 20s fall 1 rise 1
+    server a 127.0.0.1:{dead}
+}}
+proxy two {{
+    bind *:{two}
+    relay {mode}
+    check tcp interval 20s fall 1 rise 1
+    server a 127.0.0.1:{dead}
+    server b 127.0.0.1:{live}
+}}
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_passive_failures_bounded(lab, haplane_bin, tmp_path, mode):
+    """Issue 10, item 13. Checks every 20 s with fall 1; the servers pass
+    their first check, then server a's backend dies. Ten connections at
+    once: of a's ten refused connects one counts (one per check interval),
+    and in `one`, where a is the last usable server, passive failures alone
+    do not take it down: it stays going-down until a check agrees. In
+    `two`, where b can take the connections, the one counted failure takes
+    a down at once (fall 1). The 20 s interval is the only clock involved
+    and the test is over long before it."""
+    results = str(tmp_path)
+    dead, live = 7400, 7500
+    one, two = 18300 + OFFSET[mode], 18301 + OFFSET[mode]
+    h = None
+    try:
+        own_backend(lab, "passdead", dead, results)
+        own_backend(lab, "passlive", live, results)
+        h = Own(lab, haplane_bin, "passive-" + mode,
+                PASSIVE.format(mode=mode, one=one, two=two, dead=dead, live=live))
+        for px in ("one", "two"):
+            h.wait_health(px, "up", servers=["a"])
+        t0 = time.time()
+        lab.stop(PROXY_HOST, "passdead")
+        r1 = client(lab, "concurrent", NODE1, one, 10, 0)
+        r2 = client(lab, "concurrent", NODE1, two, 10, 0)
+        a1, a2 = h.servers("one")["a"], h.servers("two")["a"]
+        took = time.time() - t0
+        log = h.log()
+    finally:
+        if h:
+            h.stop()
+        for name in ("passdead", "passlive"):
+            if lab.is_running(PROXY_HOST, name):
+                lab.stop(PROXY_HOST, name)
+    assert took < 15, "too slow for a 20 s check interval: %.1f s" % took
+    # `one`: every client closed at once (no other server), a still in service
+    assert r1["opened"] == 10 and r1["first_ok"] == 0, r1
+    assert a1["health"] == "going-down" and a1["healthy"] is True, a1
+    assert a1["passive_failures"] == 10 and a1["passive_failures_discounted"] == 9, a1
+    assert a1["consecutive_failures"] == 1 and a1["checks"] == 1, a1
+    assert re.search(r'obj="one/a" msg="up -> going-down: failure 1 of 1: refused \(passive\); '
+                     r'the last usable server stays in service until a check fails too', log), log
+    assert "passive failure not counted (refused seen by the proxy): one counts per check " \
+        "interval of 20000 ms" in log
+    # `two`: b took over; the one counted failure was enough to take a down
+    assert r2["opened"] == 10 and r2["first_ok"] == 10, r2
+    assert a2["health"] == "down" and a2["passive_failures"] >= 1, a2
+    assert a2["passive_failures"] - a2["passive_failures_discounted"] == 1, a2
 
 
 # ---- once ------------------------------------------------------------------
