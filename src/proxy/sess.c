@@ -30,7 +30,7 @@
 static void on_client(struct ev_loop *loop, struct ev_io *io, uint32_t events);
 static void on_server(struct ev_loop *loop, struct ev_io *io, uint32_t events);
 static void on_timer(struct ev_loop *loop, struct ev_timer *t);
-static int connect_next(struct px_sess *s, int first);
+static int connect_next(struct px_sess *s, int first, enum chk_result last);
 
 static inline struct px_gen *gen_of(const struct px_sess *s)
 {
@@ -263,12 +263,12 @@ static void give_up(struct px_sess *s, enum chk_result last)
 }
 
 /* Try servers until one connect is in progress. first: the index to try
- * first, or -1 to pick. Returns 0 (connecting), or -1: the session is
- * closed. */
-static int connect_next(struct px_sess *s, int first)
+ * first, or -1 to pick. last: why the previous attempt failed (what the log
+ * says if no attempt is left). Returns 0 (connecting), or -1: the session
+ * is closed. */
+static int connect_next(struct px_sess *s, int first, enum chk_result last)
 {
     struct px_gen *g = gen_of(s);
-    enum chk_result last = CHK_R_INTERNAL_ERROR;
     int idx = first;
     for (;;) {
         if (idx < 0) {
@@ -310,7 +310,7 @@ static void connect_failed(struct px_sess *s, enum chk_result r)
         sess_close(s, PX_C_drop_internal);
         return;
     }
-    (void)connect_next(s, -1);
+    (void)connect_next(s, -1, r);
 }
 
 static int so_error(int fd)
@@ -336,15 +336,16 @@ static void arm_idle(struct px_sess *s)
 }
 
 /* Send the client's kept bytes to the next server, from the first one: the
- * server has sent nothing yet, so the client cannot tell. */
-static void replay_elsewhere(struct px_sess *s)
+ * server has sent nothing yet, so the client cannot tell. why: what went
+ * wrong with this server (for the log, if no server is left). */
+static void replay_elsewhere(struct px_sess *s, enum chk_result why)
 {
     count(s, PX_C_replays);
     server_close(s);
     s->c2s.off = 0;
     s->c2s.pending = s->c2s.end;
     s->c2s.shut = false;
-    (void)connect_next(s, -1);
+    (void)connect_next(s, -1, why);
 }
 
 /* The server reset (or failed) before sending anything: with the client's
@@ -356,9 +357,9 @@ static void server_error(struct px_sess *s, int err)
         sess_close(s, PX_C_closed_server_err);
         return;
     }
-    px_add(&gen_of(s)->srv[s->srv].s->conn_fail[CHK_R_RESET], 1);
-    px_add(&gen_of(s)->rt->conn_fail[CHK_R_RESET], 1);
-    replay_elsewhere(s);
+    px_add(&gen_of(s)->srv[s->srv].s->conn_fail[r], 1);
+    px_add(&gen_of(s)->rt->conn_fail[r], 1);
+    replay_elsewhere(s, r);
 }
 
 /* The server connection is up (EPOLLOUT, or a write went through): from
@@ -550,7 +551,7 @@ void px_sess_accept(struct px_wpx *wpx, int fd, const struct sockaddr_storage *p
         sess_close(s, PX_C_drop_internal);
         return;
     }
-    if (connect_next(s, idx) < 0)
+    if (connect_next(s, idx, CHK_R_INTERNAL_ERROR) < 0) /* last: no attempt yet */
         return;
     if (g->retries > 0) {
         /* Keep the client's first bytes until the server answers (the
@@ -580,14 +581,14 @@ void px_sess_drain(struct px_worker *w, const struct px_srv *srv, uint64_t drain
              * one: try the next server now rather than at the connect
              * timeout (a server that went away silently never answers) */
             server_close(s);
-            (void)connect_next(s, -1);
+            (void)connect_next(s, -1, (enum chk_result)atomic_load(&srv->last));
             continue;
         }
         if (srv && s->replay) {
             /* connected, but the server has said nothing yet (a TLS
              * handshake waiting for its ServerHello): replay elsewhere
              * now instead of closing the client later */
-            replay_elsewhere(s);
+            replay_elsewhere(s, (enum chk_result)atomic_load(&srv->last));
             continue;
         }
         if (!srv)

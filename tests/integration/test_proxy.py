@@ -727,6 +727,59 @@ def test_passive_failures_bounded(lab, haplane_bin, tmp_path, mode):
     assert a2["passive_failures"] - a2["passive_failures_discounted"] == 1, a2
 
 
+LASTRESULT = """\
+proxy rs {{
+    bind *:{rs}
+    relay {mode}
+    retries 1
+    check none
+    server a 127.0.0.1:{reset}
+    server b 127.0.0.1:{reset}
+}}
+proxy to {{
+    bind *:{to}
+    relay {mode}
+    retries 1
+    timeout connect 200ms
+    check none
+    server a 198.18.0.250:7000
+    server b 198.18.0.251:7000
+}}
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_give_up_logs_the_real_last_result(lab, haplane_bin, tmp_path, mode):
+    """Issue 10, item 12. When every attempt failed, the log names the last
+    failure as it was: servers that reset before answering, servers whose
+    connect times out (nothing on the lab link has those addresses). It
+    used to say internal-error whatever happened."""
+    results = str(tmp_path)
+    base, rs, to = 7600, 18400 + OFFSET[mode], 18401 + OFFSET[mode]
+    h = None
+    try:
+        own_backend(lab, "lastbackend", base, results)
+        h = Own(lab, haplane_bin, "last-" + mode,
+                LASTRESULT.format(mode=mode, rs=rs, to=to, reset=base + 4))
+        r_rs = client(lab, "getreset", NODE1, rs, 0, 1)["results"]
+        r_to = client(lab, "getreset", NODE1, to, 0, 1)["results"]
+        log = h.log()
+        c_rs, c_to = h.counters("rs"), h.counters("to")
+    finally:
+        if h:
+            h.stop()
+        if lab.is_running(PROXY_HOST, "lastbackend"):
+            lab.stop(PROXY_HOST, "lastbackend")
+    # closed without a byte (a reset when the request was still unread)
+    assert all(x["got"] == 0 and x["end"] in ("eof", "reset") for x in r_rs + r_to), (r_rs, r_to)
+    assert c_rs["dropped_connect_failed"] == 1 and c_to["dropped_connect_failed"] == 1
+    assert re.search(r'obj="rs" msg="closing a client connection after 2 failed connect '
+                     r'attempts \(last [ab]: reset\)', log), log
+    assert re.search(r'obj="to" msg="closing a client connection after 2 failed connect '
+                     r'attempts \(last [ab]: connect-timeout\)', log), log
+    assert "internal-error" not in log, log
+
+
 # ---- once ------------------------------------------------------------------
 
 def test_freebind_ipv6_checks_and_status(lab, haplanes):
