@@ -65,6 +65,7 @@ static inline uint64_t px_get(px_ctr *c)
 #define PX_PCOUNTERS(X)                                                                            \
     X(accepted, "accepted")                                                                        \
     X(accept_errors, "accept_errors")                                                              \
+    X(drop_no_fd, "dropped_out_of_fds")                                                            \
     X(drop_maxconn, "dropped_maxconn")                                                             \
     X(drop_no_server, "dropped_no_server")                                                         \
     X(drop_connect, "dropped_connect_failed")                                                      \
@@ -330,6 +331,7 @@ struct px_worker {
     struct ev_timer ready_tmr;
     unsigned nsess, nfree;
     struct px_pool pool;
+    int spare_fd; /* /dev/null, given up to accept-and-close when out of fds */
     bool shutting, drained_sent;
     uint64_t rnd;
 };

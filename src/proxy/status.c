@@ -157,11 +157,12 @@ void px_status_text(struct px *px, struct sbuf *o)
         for (size_t k = 0; k < g->nsrv; k++)
             text_server(o, &g->srv[k]);
         sbuf_printf(o,
-                    "  accepted %llu; dropped: maxconn %llu, no server %llu, connect failed "
-                    "%llu, internal %llu; accept errors %llu; retries %llu; closed: idle %llu, "
-                    "drain %llu\n",
+                    "  accepted %llu; dropped: maxconn %llu, out of fds %llu, no server %llu, "
+                    "connect failed %llu, internal %llu; accept errors %llu; retries %llu; "
+                    "closed: idle %llu, drain %llu\n",
                     (unsigned long long)px_get(&rt->c[PX_C_accepted]),
                     (unsigned long long)px_get(&rt->c[PX_C_drop_maxconn]),
+                    (unsigned long long)px_get(&rt->c[PX_C_drop_no_fd]),
                     (unsigned long long)px_get(&rt->c[PX_C_drop_no_server]),
                     (unsigned long long)px_get(&rt->c[PX_C_drop_connect]),
                     (unsigned long long)px_get(&rt->c[PX_C_drop_internal]),

@@ -19,6 +19,8 @@ Each command prints one JSON object on stdout (idle also prints a line
                                             the end; how each one ended
   sendreset HOST PORT ID N                  "ID\\n" and N bytes up, then a
                                             reset (SO_LINGER 0, close)
+  bulk HOST PORT K N                        K connections at once, each
+                                            sends N bytes, FIN, reads to EOF
 """
 
 import hashlib
@@ -178,20 +180,30 @@ def cmd_concurrent(host, port, n, hold):
                 sent.add(i)
             except OSError as e:
                 errors.append("%s %d: %s" % (tag.decode(), i, e))
-        for i, s in enumerate(socks):
-            if i not in sent:
-                continue
-            want, got = b"%s%07d" % (tag, i), b""
-            try:
-                while len(got) < len(want):
-                    d = s.recv(len(want) - len(got))
-                    if not d:
-                        break
-                    got += d
-            except OSError as e:
-                errors.append("%s %d: %s" % (tag.decode(), i, e))
-            ok += got == want
-        return ok
+        # every answer within one 10 s deadline (not 10 s per socket: a
+        # client hanging in a listen queue must not make the run take hours)
+        want = {i: b"%s%07d" % (tag, i) for i in sent}
+        got = {i: b"" for i in sent}
+        byfd = {socks[i].fileno(): i for i in sent}
+        poll = select.poll()
+        for fd in byfd:
+            poll.register(fd, select.POLLIN)
+        deadline = time.time() + 10
+        while byfd and time.time() < deadline:
+            for fd, _ in poll.poll(max(0.0, deadline - time.time()) * 1000):
+                i = byfd[fd]
+                try:
+                    d = socks[i].recv(len(want[i]) - len(got[i]))
+                except OSError as e:
+                    errors.append("%s %d: %s" % (tag.decode(), i, e))
+                    d = b""
+                got[i] += d
+                if not d or got[i] == want[i]:
+                    poll.unregister(fd)
+                    del byfd[fd]
+        for i in byfd.values():
+            errors.append("%s %d: timed out" % (tag.decode(), i))
+        return sum(got[i] == want[i] for i in sent)
 
     first = roundtrip(b"A")
     out({"held": len(socks), "time": time.time()})
@@ -200,7 +212,8 @@ def cmd_concurrent(host, port, n, hold):
     for s in socks:
         s.close()
     out({"opened": len(socks), "first_ok": first, "second_ok": second,
-         "errors": errors[:10], "nerrors": len(errors)})
+         "errors": errors[:10], "nerrors": len(errors),
+         "timeouts": sum("timed out" in e for e in errors)})
 
 
 # ---- TLS clients of the stand-in -------------------------------------------
@@ -405,10 +418,38 @@ def cmd_sendreset(host, port, ident, n):
     out({"sent": len(ident) + 1 + int(n)})
 
 
+def cmd_bulk(host, port, k, n):
+    raise_nofile()
+    data = os.urandom(int(n))
+    res, lock = {"ok": 0, "errors": []}, threading.Lock()
+
+    def one():
+        try:
+            s = connect(host, port, timeout=60)
+            s.sendall(data)
+            s.shutdown(socket.SHUT_WR)
+            while s.recv(CHUNK):
+                pass
+            s.close()
+            with lock:
+                res["ok"] += 1
+        except OSError as e:
+            with lock:
+                res["errors"].append(str(e))
+
+    threads = [threading.Thread(target=one) for _ in range(int(k))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    out(res)
+
+
 def main():
     cmds = {"transfer": cmd_transfer, "greet": cmd_greet, "concurrent": cmd_concurrent,
             "watch": cmd_watch, "rate": cmd_rate, "idle": cmd_idle, "probe": cmd_probe,
-            "stream": cmd_stream, "getreset": cmd_getreset, "sendreset": cmd_sendreset}
+            "stream": cmd_stream, "getreset": cmd_getreset, "sendreset": cmd_sendreset,
+            "bulk": cmd_bulk}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])

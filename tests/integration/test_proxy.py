@@ -283,7 +283,7 @@ def test_2000_concurrent_connections(lab, haplanes, mode):
     finally:
         bg.kill()
     assert r == {"opened": 2000, "first_ok": 2000, "second_ok": 2000, "errors": [],
-                 "nerrors": 0}
+                 "nerrors": 0, "timeouts": 0}
     wait_for(lambda: h.proxies()["echo"]["connections"] == 0, 10, 0.1, "connections closed")
 
 
@@ -778,6 +778,49 @@ def test_give_up_logs_the_real_last_result(lab, haplane_bin, tmp_path, mode):
     assert re.search(r'obj="to" msg="closing a client connection after 2 failed connect '
                      r'attempts \(last [ab]: connect-timeout\)', log), log
     assert "internal-error" not in log, log
+
+
+OVERSUB = """\
+proxy over {{
+    bind *:{port}
+    relay {mode}
+    workers 2
+    maxconn 1000
+    check none
+    server a 127.0.0.1:{echo}
+}}
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_out_of_fds_closes_instead_of_hanging(lab, haplane_bin, tmp_path, mode):
+    """Issue 10, item 11. maxconn set far above what 200 descriptors allow:
+    300 idle clients. Those haplane cannot serve are accepted with the spare
+    descriptor and closed at once (dropped_out_of_fds), the listener pauses
+    and the log says so once; no client hangs in the listen queue."""
+    results = str(tmp_path)
+    base, lport = 7900, 18600 + OFFSET[mode]
+    h = None
+    try:
+        own_backend(lab, "oversub", base, results)
+        h = Own(lab, haplane_bin, "over-" + mode,
+                OVERSUB.format(mode=mode, port=lport, echo=base), nofile=200)
+        r = client(lab, "concurrent", NODE1, lport, 300, 0.2)
+        c = h.counters("over")
+        log = h.log()
+    finally:
+        if h:
+            h.stop()
+        if lab.is_running(PROXY_HOST, "oversub"):
+            lab.stop(PROXY_HOST, "oversub")
+    print("%s: %s; counters %s" % (mode, r, c))
+    assert r["timeouts"] == 0, "clients left hanging: %s" % r
+    assert r["opened"] == 300 and 50 <= r["first_ok"] < 100, r
+    assert c["dropped_out_of_fds"] >= 1 and c["accept_errors"] >= 1, c
+    assert re.search(r'obj="over" msg="accept: Too many open files; closed \d+ waiting '
+                     r'connections? at once, pausing this listener for 100 ms"', log), log
+    lines = len(re.findall(r"accept: Too many open files", log))
+    assert lines <= 6, "not rate-limited: %d lines" % lines  # 3 per 10 s per worker
 
 
 # ---- once ------------------------------------------------------------------
