@@ -295,6 +295,7 @@ static void send_config(struct px *px, struct px_prep *p, size_t wi)
         return;
     }
     m->type = PX_M_CONFIG;
+    m->pool_pipes = px_pool_pipes_max((uint32_t)px->nw, PX_POOL_PIPES);
     for (size_t i = 0; i < p->n; i++) {
         struct px_gen *g = p->ents[i].gen;
         struct px_wcfg *c = &m->cfg[m->ncfg];

@@ -246,6 +246,7 @@ fail:
 static void apply_config(struct px_worker *w, struct px_msg *m)
 {
     struct px_wpx *old = w->cur;
+    px_pool_set_max(&w->pool, m->pool_pipes);
     w->cur = NULL;
     for (size_t i = 0; i < m->ncfg; i++)
         wpx_add(w, &m->cfg[i], &old);

@@ -780,6 +780,63 @@ def test_give_up_logs_the_real_last_result(lab, haplane_bin, tmp_path, mode):
     assert "internal-error" not in log, log
 
 
+FDS = """\
+proxy fill {{
+    bind *:{fill}
+    relay {mode}
+    workers 2
+    check none
+    server a 127.0.0.1:{sink}
+}}
+proxy idle {{
+    bind *:{idle}
+    relay {mode}
+    workers 2
+    check none
+    server a 127.0.0.1:{echo}
+}}
+"""
+NOFILE = 700
+MAXCONN = (NOFILE - 256) // 2  # maxconn auto
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_full_pipe_pool_leaves_maxconn_room(lab, haplane_bin, tmp_path, mode):
+    """Issue 10, item 11. haplane with 700 descriptors (maxconn auto: 222).
+    160 bulk uploads to a server that reads nothing for 2 s fill the
+    workers' pipe pools (splice mode: copy mode keeps no pipes, and runs
+    the same checks); then maxconn + 10 idle clients: the first 222 are
+    served and the 10 others closed at once (maxconn), none left hanging
+    in the listen queue. The idle pipes used to take the whole fd reserve
+    (64 per worker, 256 fds) and 8 clients below maxconn hung."""
+    results = str(tmp_path)
+    base = 7800
+    fill, idle = 18500 + OFFSET[mode], 18501 + OFFSET[mode]
+    h = None
+    try:
+        own_backend(lab, "fdbackend", base, results, "--sink-delay", 2, "--sink-rcvbuf", 8192)
+        h = Own(lab, haplane_bin, "fds-" + mode,
+                FDS.format(mode=mode, fill=fill, idle=idle, sink=base + 3, echo=base),
+                nofile=NOFILE)
+        assert h.proxies()["idle"]["maxconn"] == MAXCONN
+        b = client(lab, "bulk", NODE1, fill, 160, 300000)
+        wait_for(lambda: h.proxies()["fill"]["connections"] == 0, 10, 0.05, "uploads done")
+        r = client(lab, "concurrent", NODE1, idle, MAXCONN + 10, 0.2)
+        c = h.counters("idle")
+        log = h.log()
+    finally:
+        if h:
+            h.stop()
+        if lab.is_running(PROXY_HOST, "fdbackend"):
+            lab.stop(PROXY_HOST, "fdbackend")
+    print("%s: uploads %s; idle clients %s" % (mode, b["ok"], r))
+    assert b["ok"] == 160, b
+    assert r["timeouts"] == 0, "clients left hanging: %s" % r
+    assert r["opened"] == MAXCONN + 10 and r["first_ok"] == MAXCONN, r
+    assert c["dropped_maxconn"] == 10 and c["dropped_out_of_fds"] == 0, c
+    assert "accept: Too many open files" not in log
+
+
 OVERSUB = """\
 proxy over {{
     bind *:{port}
