@@ -8,6 +8,7 @@
 #define HAPLANE_CHECK_CHECK_T_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Class of a result, for the fall/rise counters. */
 enum chk_class {
@@ -69,10 +70,23 @@ struct chk_state {
     unsigned passes;      /* consecutive active passes, saturating */
     enum chk_result last; /* last result that counted (not neutral, not passive ok) */
     bool last_passive;    /* ... and whether it came from proxied traffic */
+    bool active_fail;     /* the current failure streak holds a failed active check */
+    bool passive_seen;    /* a passive failure has counted (passive_ns is valid) */
+    uint64_t passive_ns;  /* when the last passive failure counted (caller's clock) */
+};
+
+/* What the proxy knows when it reports a passive failure (chk_state_passive). */
+struct chk_passive {
+    uint64_t now_ns;      /* the caller's monotonic clock */
+    uint64_t interval_ns; /* the check interval: at most one passive failure counts per one */
+    bool others_usable;   /* another server of the proxy takes new connections */
 };
 
 /* chk_state_step() return bits. */
 #define CHK_STEP_CHANGED 0x1 /* health changed (any of the five states) */
 #define CHK_STEP_ROUTING 0x2 /* chk_state_usable() changed: tell the proxy */
+#define CHK_STEP_DISCOUNTED                                                                        \
+    0x4                   /* passive failure not counted: one already counted within the interval */
+#define CHK_STEP_HELD 0x8 /* passive failure counted, but the last usable server stays usable */
 
 #endif

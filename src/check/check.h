@@ -62,23 +62,27 @@ struct chk_target *chk_target_new(struct ev_loop *loop, struct chk_spec *spec, c
 void chk_target_free(struct chk_target *t);
 
 /* A failure seen on proxied traffic (connect refused, unreachable, timed
- * out). Counts like a failed check (chk_state_step passive); neutral and
- * pass results are ignored. */
-void chk_target_passive(struct chk_target *t, enum chk_result r);
+ * out). Counts like a failed check, bounded by chk_state_passive: at most
+ * one per check interval (others are counted in passive_discounted and
+ * logged, rate-limited), and never the one that takes the last usable
+ * server (others_usable false) down without an active check agreeing.
+ * Neutral and pass results are ignored. */
+void chk_target_passive(struct chk_target *t, enum chk_result r, bool others_usable);
 
 const struct chk_state *chk_target_state(const struct chk_target *t);
 
 /* Counters and the last active result, for status. */
 struct chk_info {
-    uint64_t checks;           /* completed active checks */
-    uint64_t failures;         /* ... of which failed */
-    uint64_t passive_failures; /* reported by the proxy */
-    enum chk_result last;      /* last active result */
-    int last_status;           /* its HTTP status, 0 when none */
-    uint32_t last_latency_us;  /* its duration */
-    char detail[64];           /* its detail text */
-    uint64_t changed_ns;       /* monotonic time of the last health change, 0 never */
-    bool in_flight;            /* a check is running now */
+    uint64_t checks;             /* completed active checks */
+    uint64_t failures;           /* ... of which failed */
+    uint64_t passive_failures;   /* reported by the proxy */
+    uint64_t passive_discounted; /* ... of which not counted: one per check interval */
+    enum chk_result last;        /* last active result */
+    int last_status;             /* its HTTP status, 0 when none */
+    uint32_t last_latency_us;    /* its duration */
+    char detail[64];             /* its detail text */
+    uint64_t changed_ns;         /* monotonic time of the last health change, 0 never */
+    bool in_flight;              /* a check is running now */
 };
 void chk_target_info(const struct chk_target *t, struct chk_info *out);
 

@@ -51,6 +51,7 @@ struct chk_target {
     size_t sent, len;
     char *buf; /* CHK_BUF bytes while receiving */
     struct chk_info info;
+    struct log_ratelimit rl_passive; /* "passive failure not counted" */
 };
 
 /* ---- specs ---- */
@@ -130,20 +131,29 @@ static void log_change(struct chk_target *t, enum chk_health from, const char *r
             detail[0] ? ")" : "");
 }
 
-/* Feed one result into the state machine, log a change, tell the owner. */
-static void feed(struct chk_target *t, enum chk_result r, bool passive, const char *detail)
+/* Feed one result into the state machine (a passive failure with what the
+ * proxy knows, pctx; NULL for an active check), log a change, tell the
+ * owner. Returns the CHK_STEP_* bits. */
+static int feed(struct chk_target *t, enum chk_result r, const struct chk_passive *pctx,
+                const char *detail)
 {
-    char reason[160];
+    char reason[200];
     enum chk_health from = t->st.health;
-    int bits = chk_state_step(&t->st, &t->spec->params, r, passive, reason, sizeof(reason));
-    if (bits & CHK_STEP_CHANGED) {
+    bool passive = pctx != NULL;
+    int bits = passive
+                   ? chk_state_passive(&t->st, &t->spec->params, r, pctx, reason, sizeof(reason))
+                   : chk_state_step(&t->st, &t->spec->params, r, false, reason, sizeof(reason));
+    if (bits & CHK_STEP_DISCOUNTED)
+        return bits; /* nothing counted: nothing to tell */
+    if (bits & CHK_STEP_CHANGED)
         t->info.changed_ns = ev_clock_ns();
+    if (bits & (CHK_STEP_CHANGED | CHK_STEP_HELD))
         log_change(t, from, reason, detail);
-    }
     if (t->cb && chk_result_class(r) != CHK_CLASS_NEUTRAL && !(passive && r == CHK_R_OK)) {
         struct chk_event ev = {r, passive, bits, reason, detail};
         t->cb(t, &ev, t->arg);
     }
+    return bits;
 }
 
 static void schedule(struct chk_target *t)
@@ -167,7 +177,7 @@ static void chk_done(struct chk_target *t, enum chk_result r, int status, const 
     if (r != CHK_R_OK || log_get_level() >= LOG_DEBUG)
         log_debug("chk", t->obj, "check %s%s%s in %u us", chk_result_str(r), detail[0] ? ": " : "",
                   detail, t->info.last_latency_us);
-    feed(t, r, false, detail);
+    feed(t, r, NULL, detail);
     schedule(t);
 }
 
@@ -394,6 +404,8 @@ struct chk_target *chk_target_new(struct ev_loop *loop, struct chk_spec *spec, c
     t->cb = cb;
     t->arg = arg;
     t->info.last = CHK_R_OK;
+    t->rl_passive.interval_ms = 10000;
+    t->rl_passive.burst = 3;
     if (initial)
         t->st = *initial;
     else
@@ -427,13 +439,21 @@ void chk_target_free(struct chk_target *t)
     free(t);
 }
 
-void chk_target_passive(struct chk_target *t, enum chk_result r)
+void chk_target_passive(struct chk_target *t, enum chk_result r, bool others_usable)
 {
+    struct chk_passive ctx = {ev_now(t->loop), t->spec->interval_ns, others_usable};
     if (chk_result_class(r) != CHK_CLASS_FAIL)
         return;
     t->info.passive_failures++;
     bool was_fast = chk_state_transitional(&t->st);
-    feed(t, r, true, "seen by the proxy");
+    if (feed(t, r, &ctx, "seen by the proxy") & CHK_STEP_DISCOUNTED) {
+        t->info.passive_discounted++;
+        log_rl(&t->rl_passive, ctx.now_ns / NS_PER_MS, LOG_INFO, "chk", t->obj,
+               "passive failure not counted (%s seen by the proxy): one counts per check "
+               "interval of %llu ms",
+               chk_result_str(r), (unsigned long long)(t->spec->interval_ns / NS_PER_MS));
+        return;
+    }
     /* entering a transitional state: check again soon rather than after a
      * full interval, so that a passive suspicion is confirmed or cleared */
     if (!was_fast && chk_state_transitional(&t->st) && t->phase == PH_IDLE)

@@ -169,12 +169,14 @@ int chk_state_step(struct chk_state *st, const struct chk_params *p, enum chk_re
     if (cls == CHK_CLASS_PASS) {
         prev = st->fails;
         st->fails = 0;
+        st->active_fail = false;
         st->passes = sat_inc(st->passes);
         st->health = st->passes >= prm.rise ? next->pass_reached : next->pass_below;
     } else {
         prev = st->passes;
         st->passes = 0;
         st->fails = sat_inc(st->fails);
+        st->active_fail |= !passive;
         st->health = st->fails >= prm.fall ? next->fail_reached : next->fail_below;
     }
     if (st->health != from) {
@@ -185,4 +187,45 @@ int chk_state_step(struct chk_state *st, const struct chk_params *p, enum chk_re
     if (chk_state_usable(st) != was_usable)
         ret |= CHK_STEP_ROUTING;
     return ret;
+}
+
+/* The rate bound of chk_state_passive: true if a passive failure counted
+ * less than an interval ago. */
+static bool passive_too_soon(const struct chk_state *st, const struct chk_passive *ctx)
+{
+    return st->passive_seen && ctx->now_ns >= st->passive_ns &&
+           ctx->now_ns - st->passive_ns < ctx->interval_ns;
+}
+
+int chk_state_passive(struct chk_state *st, const struct chk_params *p, enum chk_result res,
+                      const struct chk_passive *ctx, char *reason, size_t len)
+{
+    unsigned fall = p->fall ? p->fall : 1;
+
+    if (reason != NULL && len > 0)
+        reason[0] = '\0';
+    if (chk_result_class(res) != CHK_CLASS_FAIL)
+        return 0;
+    if (passive_too_soon(st, ctx))
+        return CHK_STEP_DISCOUNTED;
+    st->passive_seen = true;
+    st->passive_ns = ctx->now_ns;
+    /* would this failure make the last usable server unusable, with no
+     * active check in the streak to agree? Count it, keep the server. */
+    if (chk_state_usable(st) && !ctx->others_usable && !st->active_fail &&
+        sat_inc(st->fails) >= fall) {
+        enum chk_health from = st->health;
+        st->last = res;
+        st->last_passive = true;
+        st->passes = 0;
+        st->fails = sat_inc(st->fails);
+        st->health = CHK_ST_GOING_DOWN;
+        if (reason != NULL && len > 0)
+            snprintf(reason, len,
+                     "failure %u of %u: %s (passive); the last usable server stays in service "
+                     "until a check fails too",
+                     st->fails, fall, chk_result_str(res));
+        return CHK_STEP_HELD | (from != st->health ? CHK_STEP_CHANGED : 0);
+    }
+    return chk_state_step(st, p, res, true, reason, len);
 }

@@ -56,9 +56,10 @@ bool chk_state_usable(const struct chk_state *st);
 bool chk_state_transitional(const struct chk_state *st);
 
 /* Feed one result. passive: it comes from proxied traffic, not from a check;
- * a passive failure counts like an active one, a passive pass is ignored (a
- * server that accepts TCP but answers /readyz 500 must still go down). A
- * neutral result (internal-error) changes nothing.
+ * here a passive failure counts like an active one (the proxy's failures go
+ * through chk_state_passive, which bounds them first), a passive pass is
+ * ignored (a server that accepts TCP but answers /readyz 500 must still go
+ * down). A neutral result (internal-error) changes nothing.
  *
  * Returns CHK_STEP_* bits (0 if nothing changed). When health changed and
  * reason is not NULL, writes why into reason (len bytes), e.g.
@@ -66,5 +67,26 @@ bool chk_state_transitional(const struct chk_state *st);
  * "first check failed: refused"; otherwise writes "". */
 int chk_state_step(struct chk_state *st, const struct chk_params *p, enum chk_result res,
                    bool passive, char *reason, size_t len);
+
+/* Feed one passive failure (a proxied connect refused, unreachable or timed
+ * out), with two bounds that keep a short overload from becoming an outage
+ * (a burst of connects overflowing a server's listen queue fails many of
+ * them within milliseconds, on every server at once):
+ *
+ *   - rate: at most one passive failure counts per check interval
+ *     (ctx->interval_ns, measured from the last one that counted). Others
+ *     change nothing and return CHK_STEP_DISCOUNTED.
+ *   - last server: when no other server of the proxy is usable
+ *     (ctx->others_usable false), passive failures alone never make this one
+ *     unusable: where the table says DOWN it stays GOING_DOWN (CHK_STEP_HELD
+ *     is set, the failure is counted) until an active check agrees, that is
+ *     until the failure streak holds a failed active check. A passing check
+ *     brings it back UP as usual.
+ *
+ * res must be a failure (CHK_CLASS_FAIL); anything else changes nothing.
+ * Returns CHK_STEP_* bits; reason as for chk_state_step, and with
+ * CHK_STEP_HELD always (why the server stays in service). */
+int chk_state_passive(struct chk_state *st, const struct chk_params *p, enum chk_result res,
+                      const struct chk_passive *ctx, char *reason, size_t len);
 
 #endif

@@ -34,6 +34,21 @@ static void broadcast_drain(struct px *px, struct px_srv *s, uint64_t drain_ns)
     }
 }
 
+/* Can another server of s's proxy take new connections (healthy, weight
+ * above 0, not draining)? If not, passive failures alone do not take s
+ * down (chk_state_passive). */
+static bool others_usable(struct px_srv *s)
+{
+    struct px_gen *g = s->prt ? s->prt->cur : NULL;
+    for (size_t i = 0; g && i < g->nsrv; i++) {
+        struct px_srv *o = g->srv[i].s;
+        if (o != s && g->srv[i].weight > 0 && atomic_load(&o->healthy) &&
+            !atomic_load(&o->admin_drain))
+            return true;
+    }
+    return false;
+}
+
 static void on_main_mq(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 {
     struct px *px = io->arg;
@@ -41,7 +56,7 @@ static void on_main_mq(struct ev_loop *loop, struct ev_io *io, uint32_t events)
     while (m) {
         struct px_msg *n = m->next;
         if (m->type == PX_M_PASSIVE && m->srv->chk)
-            chk_target_passive(m->srv->chk, (enum chk_result)m->result);
+            chk_target_passive(m->srv->chk, (enum chk_result)m->result, others_usable(m->srv));
         if (m->type == PX_M_DRAINED && ++px->drained == px->nw && px->done) {
             void (*done)(void *) = px->done;
             px->done = NULL;
@@ -280,6 +295,7 @@ static void send_config(struct px *px, struct px_prep *p, size_t wi)
         return;
     }
     m->type = PX_M_CONFIG;
+    m->pool_pipes = px_pool_pipes_max((uint32_t)px->nw, PX_POOL_PIPES);
     for (size_t i = 0; i < p->n; i++) {
         struct px_gen *g = p->ents[i].gen;
         struct px_wcfg *c = &m->cfg[m->ncfg];

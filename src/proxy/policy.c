@@ -7,6 +7,12 @@ uint32_t px_maxconn_auto(uint64_t nofile)
     return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
+unsigned px_pool_pipes_max(uint32_t nworkers, unsigned per_worker_max)
+{
+    unsigned n = PX_FD_RESERVE / 4 / 2 / (nworkers ? nworkers : 1);
+    return n < per_worker_max ? n : per_worker_max;
+}
+
 uint32_t px_workers_resolve(uint32_t configured, long ncpu, uint32_t max)
 {
     uint32_t n = configured ? configured : (ncpu > 0 ? (uint32_t)ncpu : 1);

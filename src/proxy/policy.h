@@ -14,7 +14,9 @@
 #include "proxy/balance.h"
 
 /* File descriptors kept out of the connection budget: listeners, epoll and
- * event fds, checks, control socket, logs, and pipes in flight. */
+ * event fds, a spare fd per worker, checks, control socket, logs, the idle
+ * pipes of the workers' pools (at most a quarter of it: px_pool_pipes_max)
+ * and pipes in flight. */
 #define PX_FD_RESERVE 256
 
 /* `maxconn auto`: an idle proxied connection costs 2 descriptors (client
@@ -22,6 +24,12 @@
  * budget is (nofile - PX_FD_RESERVE) / 2, at least 1. With the 20,000
  * hard limit: 9,872. */
 uint32_t px_maxconn_auto(uint64_t nofile);
+
+/* How many idle pipes each of nworkers workers may keep: together at most
+ * a quarter of PX_FD_RESERVE (2 fds a pipe), at most per_worker_max each.
+ * They used to take up to 64 per worker, so with 2 workers the whole
+ * reserve, and idle clients below maxconn hung in the listen queue. */
+unsigned px_pool_pipes_max(uint32_t nworkers, unsigned per_worker_max);
 
 /* `workers auto` (0): one per CPU; also clamps to 1..max. */
 uint32_t px_workers_resolve(uint32_t configured, long ncpu, uint32_t max);

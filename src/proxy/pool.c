@@ -33,11 +33,18 @@ void px_pool_pipe_put(struct px_pool *p, struct px_pipe *pp)
 {
     if (pp->rd < 0)
         return;
-    if (p->npipes < PX_POOL_PIPES)
+    if (p->npipes < p->maxpipes)
         p->pipes[p->npipes++] = *pp;
     else
         px_pool_pipe_drop(pp);
     pp->rd = pp->wr = -1;
+}
+
+void px_pool_set_max(struct px_pool *p, unsigned max)
+{
+    p->maxpipes = max < PX_POOL_PIPES ? max : PX_POOL_PIPES;
+    while (p->npipes > p->maxpipes)
+        px_pool_pipe_drop(&p->pipes[--p->npipes]);
 }
 
 void px_pool_pipe_drop(struct px_pipe *pp)

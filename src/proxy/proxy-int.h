@@ -40,7 +40,7 @@
 #define PX_RUN_BUDGET   (2u << 20)        /* bytes one way per turn: fairness */
 #define PX_BUF_SIZE     16384             /* copy relay and replay buffer */
 #define PX_PIPE_SIZE    262144            /* splice pipes (F_SETPIPE_SZ) */
-#define PX_POOL_PIPES   64                /* idle pipes kept per worker */
+#define PX_POOL_PIPES   64                /* idle pipes kept per worker, at most */
 #define PX_POOL_BUFS    64                /* idle buffers kept per worker */
 #define PX_ACCEPT_PAUSE (100 * NS_PER_MS) /* after EMFILE and friends */
 #define PX_KEEPIDLE_S   60                /* TCP keepalive: first probe after 60 s idle, */
@@ -65,6 +65,7 @@ static inline uint64_t px_get(px_ctr *c)
 #define PX_PCOUNTERS(X)                                                                            \
     X(accepted, "accepted")                                                                        \
     X(accept_errors, "accept_errors")                                                              \
+    X(drop_no_fd, "dropped_out_of_fds")                                                            \
     X(drop_maxconn, "dropped_maxconn")                                                             \
     X(drop_no_server, "dropped_no_server")                                                         \
     X(drop_connect, "dropped_connect_failed")                                                      \
@@ -183,6 +184,7 @@ struct px_msg {
     int worker;          /* DRAINED */
     struct px_wcfg *cfg; /* CONFIG */
     size_t ncfg;
+    unsigned pool_pipes; /* CONFIG: idle pipes the worker may keep */
 };
 
 struct px_mq {
@@ -225,6 +227,7 @@ struct px_buf {
 struct px_pool {
     struct px_pipe pipes[PX_POOL_PIPES];
     unsigned npipes;
+    unsigned maxpipes; /* kept at most now: px_pool_pipes_max, <= PX_POOL_PIPES */
     struct px_buf *bufs;
     unsigned nbufs;
     uint64_t pipes_created, pipe_failures;
@@ -236,6 +239,8 @@ int px_pool_pipe_get(struct px_pool *p, struct px_pipe *out);
 void px_pool_pipe_put(struct px_pool *p, struct px_pipe *pp);
 /* Close a pipe that may still hold data. */
 void px_pool_pipe_drop(struct px_pipe *pp);
+/* Keep at most max idle pipes from now on (closing the extra ones). */
+void px_pool_set_max(struct px_pool *p, unsigned max);
 struct px_buf *px_pool_buf_get(struct px_pool *p);
 void px_pool_buf_put(struct px_pool *p, struct px_buf *b);
 void px_pool_free(struct px_pool *p);
@@ -249,6 +254,7 @@ struct px_dir {
     uint32_t off, end;   /* buf: unsent bytes are [off, end) */
     bool retain;         /* buf: keep sent bytes for a replay */
     bool bulk;           /* big reads: use a pipe next (splice mode) */
+    bool wrote;          /* dst has taken a byte (c2s: the server's connect is done) */
     bool eof;            /* src sent FIN (or the read side is done) */
     bool shut;           /* dst was shut down for writing */
 };
@@ -329,6 +335,7 @@ struct px_worker {
     struct ev_timer ready_tmr;
     unsigned nsess, nfree;
     struct px_pool pool;
+    int spare_fd; /* /dev/null, given up to accept-and-close when out of fds */
     bool shutting, drained_sent;
     uint64_t rnd;
 };

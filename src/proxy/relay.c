@@ -98,6 +98,7 @@ static int put_out(struct px_sess *s, struct px_dir *d, int dfd)
     if (n < 0)
         return (errno == EAGAIN || errno == EINTR) ? OUT_FULL : OUT_ERR;
     d->pending -= (uint32_t)n;
+    d->wrote |= n > 0;
     if (d->buf)
         d->off += (uint32_t)n;
     settle(&s->wpx->w->pool, d);

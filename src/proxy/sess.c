@@ -30,7 +30,7 @@
 static void on_client(struct ev_loop *loop, struct ev_io *io, uint32_t events);
 static void on_server(struct ev_loop *loop, struct ev_io *io, uint32_t events);
 static void on_timer(struct ev_loop *loop, struct ev_timer *t);
-static int connect_next(struct px_sess *s, int first);
+static int connect_next(struct px_sess *s, int first, enum chk_result last);
 
 static inline struct px_gen *gen_of(const struct px_sess *s)
 {
@@ -120,17 +120,39 @@ static void servers_why(const struct px_gen *g, char *buf, size_t len)
 
 /* ---- closing ---- */
 
-static void server_close(struct px_sess *s)
+/* Close fd so that its peer sees a reset (RST), not an end of stream: the
+ * other side of the session failed, and a FIN would pass a truncated
+ * stream off as a whole one. */
+static void close_reset(int fd)
+{
+    struct linger l = {.l_onoff = 1, .l_linger = 0};
+    (void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+    close(fd);
+}
+
+/* Close the server socket (a reset when rst is set: see close_reset). */
+static void server_close_how(struct px_sess *s, bool rst)
 {
     if (s->sio.fd < 0)
         return;
     ev_io_stop(s->wpx->w->loop, &s->sio);
-    close(s->sio.fd);
+    if (rst)
+        close_reset(s->sio.fd);
+    else
+        close(s->sio.fd);
     s->sio.fd = -1;
     atomic_fetch_sub_explicit(&gen_of(s)->srv[s->srv].s->active, 1, memory_order_relaxed);
 }
 
-/* Close the session, counting why (PX_C_COUNT: a normal end, no count). */
+static void server_close(struct px_sess *s)
+{
+    server_close_how(s, false);
+}
+
+/* Close the session, counting why (PX_C_COUNT: a normal end, no count).
+ * A side that failed (closed_client_error, closed_server_error: a reset, a
+ * write to a peer that is gone) is passed on as a reset to the other side,
+ * as a direct connection would show it. */
 static void sess_close(struct px_sess *s, enum px_pcounter why)
 {
     struct px_wpx *wpx = s->wpx;
@@ -139,9 +161,12 @@ static void sess_close(struct px_sess *s, enum px_pcounter why)
         count(s, why);
     if (s->queued)
         px_worker_unqueue(w, s);
-    server_close(s);
+    server_close_how(s, why == PX_C_closed_client_err);
     ev_io_stop(w->loop, &s->cio);
-    close(s->cio.fd);
+    if (why == PX_C_closed_server_err)
+        close_reset(s->cio.fd);
+    else
+        close(s->cio.fd);
     ev_timer_stop(w->loop, &s->tmr);
     px_dir_release(&w->pool, &s->c2s);
     px_dir_release(&w->pool, &s->s2c);
@@ -205,6 +230,7 @@ static int connect_to(struct px_sess *s, int idx)
     atomic_fetch_add_explicit(&srv->active, 1, memory_order_relaxed);
     s->sio.fd = fd;
     s->s_rd = s->s_wr = s->s_hup = false;
+    s->c2s.wrote = false;
     if (connect(fd, (struct sockaddr *)&srv->sa, srv->salen) < 0 && errno != EINPROGRESS) {
         int e = errno;
         server_close(s);
@@ -237,12 +263,12 @@ static void give_up(struct px_sess *s, enum chk_result last)
 }
 
 /* Try servers until one connect is in progress. first: the index to try
- * first, or -1 to pick. Returns 0 (connecting), or -1: the session is
- * closed. */
-static int connect_next(struct px_sess *s, int first)
+ * first, or -1 to pick. last: why the previous attempt failed (what the log
+ * says if no attempt is left). Returns 0 (connecting), or -1: the session
+ * is closed. */
+static int connect_next(struct px_sess *s, int first, enum chk_result last)
 {
     struct px_gen *g = gen_of(s);
-    enum chk_result last = CHK_R_INTERNAL_ERROR;
     int idx = first;
     for (;;) {
         if (idx < 0) {
@@ -284,7 +310,7 @@ static void connect_failed(struct px_sess *s, enum chk_result r)
         sess_close(s, PX_C_drop_internal);
         return;
     }
-    (void)connect_next(s, -1);
+    (void)connect_next(s, -1, r);
 }
 
 static int so_error(int fd)
@@ -310,15 +336,16 @@ static void arm_idle(struct px_sess *s)
 }
 
 /* Send the client's kept bytes to the next server, from the first one: the
- * server has sent nothing yet, so the client cannot tell. */
-static void replay_elsewhere(struct px_sess *s)
+ * server has sent nothing yet, so the client cannot tell. why: what went
+ * wrong with this server (for the log, if no server is left). */
+static void replay_elsewhere(struct px_sess *s, enum chk_result why)
 {
     count(s, PX_C_replays);
     server_close(s);
     s->c2s.off = 0;
     s->c2s.pending = s->c2s.end;
     s->c2s.shut = false;
-    (void)connect_next(s, -1);
+    (void)connect_next(s, -1, why);
 }
 
 /* The server reset (or failed) before sending anything: with the client's
@@ -330,9 +357,9 @@ static void server_error(struct px_sess *s, int err)
         sess_close(s, PX_C_closed_server_err);
         return;
     }
-    px_add(&gen_of(s)->srv[s->srv].s->conn_fail[CHK_R_RESET], 1);
-    px_add(&gen_of(s)->rt->conn_fail[CHK_R_RESET], 1);
-    replay_elsewhere(s);
+    px_add(&gen_of(s)->srv[s->srv].s->conn_fail[r], 1);
+    px_add(&gen_of(s)->rt->conn_fail[r], 1);
+    replay_elsewhere(s, r);
 }
 
 /* The server connection is up (EPOLLOUT, or a write went through): from
@@ -351,7 +378,11 @@ static void confirm(struct px_sess *s)
 
 /* Relay what can be relayed. While still connecting (optimistically, see
  * px_sess_accept), an error on the server side is a failed connect and a
- * byte written to the server proves the connection. */
+ * byte written to the server proves the connection: from then on the
+ * session is established and stays with that server. (This used to look
+ * at the replay buffer's offset, which the end of the replay phase resets:
+ * a session whose first pass moved more than a buffer stayed "connecting",
+ * timed out and sent the rest of the client's stream to another server.) */
 static void run(struct px_sess *s)
 {
     int err = 0;
@@ -368,7 +399,7 @@ static void run(struct px_sess *s)
         sess_close(s, PX_C_closed_client_err);
         return;
     default:
-        if (connecting && s->c2s.off > 0)
+        if (connecting && s->c2s.wrote)
             confirm(s);
         if (px_sess_done(s))
             sess_close(s, PX_C_COUNT);
@@ -520,7 +551,7 @@ void px_sess_accept(struct px_wpx *wpx, int fd, const struct sockaddr_storage *p
         sess_close(s, PX_C_drop_internal);
         return;
     }
-    if (connect_next(s, idx) < 0)
+    if (connect_next(s, idx, CHK_R_INTERNAL_ERROR) < 0) /* last: no attempt yet */
         return;
     if (g->retries > 0) {
         /* Keep the client's first bytes until the server answers (the
@@ -550,14 +581,14 @@ void px_sess_drain(struct px_worker *w, const struct px_srv *srv, uint64_t drain
              * one: try the next server now rather than at the connect
              * timeout (a server that went away silently never answers) */
             server_close(s);
-            (void)connect_next(s, -1);
+            (void)connect_next(s, -1, (enum chk_result)atomic_load(&srv->last));
             continue;
         }
         if (srv && s->replay) {
             /* connected, but the server has said nothing yet (a TLS
              * handshake waiting for its ServerHello): replay elsewhere
              * now instead of closing the client later */
-            replay_elsewhere(s);
+            replay_elsewhere(s, (enum chk_result)atomic_load(&srv->last));
             continue;
         }
         if (!srv)

@@ -44,9 +44,11 @@ static void json_check(struct sbuf *o, const struct px_srv *s)
     sbuf_json_str(o, ci.detail);
     sbuf_printf(o,
                 "},\"checks\":%llu,\"check_failures\":%llu,\"passive_failures\":%llu,"
+                "\"passive_failures_discounted\":%llu,"
                 "\"consecutive_failures\":%u,\"consecutive_passes\":%u",
                 (unsigned long long)ci.checks, (unsigned long long)ci.failures,
-                (unsigned long long)ci.passive_failures, st->fails, st->passes);
+                (unsigned long long)ci.passive_failures, (unsigned long long)ci.passive_discounted,
+                st->fails, st->passes);
     if (ci.changed_ns)
         sbuf_printf(o, ",\"changed_s_ago\":%.3f",
                     (double)(ev_clock_ns() - ci.changed_ns) / NS_PER_S);
@@ -155,11 +157,12 @@ void px_status_text(struct px *px, struct sbuf *o)
         for (size_t k = 0; k < g->nsrv; k++)
             text_server(o, &g->srv[k]);
         sbuf_printf(o,
-                    "  accepted %llu; dropped: maxconn %llu, no server %llu, connect failed "
-                    "%llu, internal %llu; accept errors %llu; retries %llu; closed: idle %llu, "
-                    "drain %llu\n",
+                    "  accepted %llu; dropped: maxconn %llu, out of fds %llu, no server %llu, "
+                    "connect failed %llu, internal %llu; accept errors %llu; retries %llu; "
+                    "closed: idle %llu, drain %llu\n",
                     (unsigned long long)px_get(&rt->c[PX_C_accepted]),
                     (unsigned long long)px_get(&rt->c[PX_C_drop_maxconn]),
+                    (unsigned long long)px_get(&rt->c[PX_C_drop_no_fd]),
                     (unsigned long long)px_get(&rt->c[PX_C_drop_no_server]),
                     (unsigned long long)px_get(&rt->c[PX_C_drop_connect]),
                     (unsigned long long)px_get(&rt->c[PX_C_drop_internal]),

@@ -4,6 +4,7 @@
  * main thread talks to it only through its message queue.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,23 +28,59 @@ uint64_t px_worker_rand(struct px_worker *w)
 
 static void on_accept(struct ev_loop *loop, struct ev_io *io, uint32_t events);
 
+/* The spare descriptor a worker keeps for accept_shed; -1 if none. */
+static int spare_open(void)
+{
+    return open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 static void on_resume(struct ev_loop *loop, struct ev_timer *t)
 {
     struct px_lis *l = t->arg;
+    struct px_worker *w = l->wpx->w;
+    if (w->spare_fd < 0)
+        w->spare_fd = spare_open();
     if (ev_io_start(loop, &l->io, l->fd, EPOLLIN, on_accept, l) < 0)
         ev_timer_start(loop, &l->resume, PX_ACCEPT_PAUSE, on_resume, l);
 }
 
+/* Out of descriptors: the clients waiting in the listen queue would hang
+ * there until some come back. Give up the worker's spare descriptor,
+ * accept each waiting client (up to a batch) and close it at once, so it
+ * sees its connection closed, then take the spare again. Returns how many
+ * were closed (each counted in dropped_out_of_fds). */
+static unsigned accept_shed(struct px_lis *l)
+{
+    struct px_worker *w = l->wpx->w;
+    unsigned n = 0;
+    if (w->spare_fd < 0)
+        return 0;
+    close(w->spare_fd);
+    for (; n < PX_ACCEPT_BATCH; n++) {
+        int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0)
+            break;
+        close(fd);
+    }
+    w->spare_fd = spare_open(); /* -1 if another thread took it: on_resume retries */
+    px_add(&l->wpx->gen->rt->c[PX_C_drop_no_fd], n);
+    return n;
+}
+
 /* accept(2) failed for want of a resource (EMFILE, ENFILE, ENOBUFS,
  * ENOMEM): the connection stays in the backlog and the listener stays
- * readable, so stop watching it for a moment instead of spinning. */
+ * readable, so stop watching it for a moment instead of spinning. Out of
+ * descriptors, the waiting clients are closed first (accept_shed). */
 static void accept_pause(struct px_lis *l, int err)
 {
     struct px_wpx *wpx = l->wpx;
     struct px_worker *w = wpx->w;
+    unsigned shed = (err == EMFILE || err == ENFILE) ? accept_shed(l) : 0;
     px_add(&wpx->gen->rt->c[PX_C_accept_errors], 1);
     log_rl(&wpx->rl_accept, ev_now(w->loop) / NS_PER_MS, LOG_ERROR, "px", wpx->gen->name,
-           "accept: %s; pausing this listener for %llu ms", strerror(err),
+           "accept: %s; closed %u waiting connection%s at once, pausing this listener for "
+           "%llu ms",
+           strerror(err), shed, shed == 1 ? "" : "s",
            (unsigned long long)(PX_ACCEPT_PAUSE / NS_PER_MS));
     ev_io_stop(w->loop, &l->io);
     ev_timer_start(w->loop, &l->resume, PX_ACCEPT_PAUSE, on_resume, l);
@@ -209,6 +246,7 @@ fail:
 static void apply_config(struct px_worker *w, struct px_msg *m)
 {
     struct px_wpx *old = w->cur;
+    px_pool_set_max(&w->pool, m->pool_pipes);
     w->cur = NULL;
     for (size_t i = 0; i < m->ncfg; i++)
         wpx_add(w, &m->cfg[i], &old);
@@ -335,6 +373,9 @@ static void *worker_main(void *arg)
         w->free_sess = n;
     }
     px_pool_free(&w->pool);
+    if (w->spare_fd >= 0)
+        close(w->spare_fd);
+    w->spare_fd = -1;
     return NULL;
 }
 
@@ -348,6 +389,7 @@ struct px_worker *px_worker_new(struct px *px, int id, char *err, size_t errlen)
     w->px = px;
     w->id = id;
     w->mq.efd = -1;
+    w->spare_fd = spare_open(); /* none (-1): accept_shed cannot help, pausing still does */
     w->rnd = (ev_clock_ns() ^ ((uint64_t)(id + 1) << 40)) | 1;
     w->loop = ev_loop_new();
     if (!w->loop || px_mq_init(&w->mq) < 0 ||
@@ -389,6 +431,8 @@ void px_worker_free(struct px_worker *w)
         }
         pthread_join(w->th, NULL);
     }
+    if (w->spare_fd >= 0) /* a worker that never ran */
+        close(w->spare_fd);
     px_mq_destroy(&w->mq);
     ev_loop_free(w->loop);
     free(w);

@@ -14,15 +14,26 @@ All listen on [::] (IPv4 and IPv6).
                client's bytes until their FIN and writes "<sha256> <count>"
                to RESULTS/ID: what went up after the server had closed its
                side
+  sink  :7003  waits --sink-delay seconds without reading (a slow server),
+               then reads until EOF or error and writes one JSON file per
+               connection to RESULTS/sink-PORT-N.json: count, sha256, the
+               first line of what it got, and how the stream ended ("eof" or
+               the error); sockets get SO_RCVBUF --sink-rcvbuf when given
+  reset :7004  reads "N\\n", sends N bytes, waits 0.3 s (not when N is 0)
+               and resets the connection (SO_LINGER 0, close): a server
+               failing mid-stream
 """
 
 import argparse
 import hashlib
+import json
 import os
 import socket
 import socketserver
+import struct
 import sys
 import threading
+import time
 
 CHUNK = 1 << 20
 
@@ -95,14 +106,56 @@ class Greet(socketserver.BaseRequestHandler):
         os.rename(path + ".tmp", path)
 
 
+class Sink(socketserver.BaseRequestHandler):
+    def handle(self):
+        s, srv = self.request, self.server
+        with srv.lock:
+            srv.seq += 1
+            n = srv.seq
+        time.sleep(srv.sink_delay)
+        h, count, head, end = hashlib.sha256(), 0, b"", "eof"
+        try:
+            while True:
+                d = s.recv(CHUNK)
+                if not d:
+                    break
+                if len(head) < 64:
+                    head += d[:64 - len(head)]
+                h.update(d)
+                count += len(d)
+        except OSError as e:
+            end = "error: %s" % e
+        port = s.getsockname()[1]
+        path = os.path.join(srv.results, "sink-%d-%d.json" % (port, n))
+        with open(path + ".tmp", "w") as f:
+            json.dump({"port": port, "count": count, "sha256": h.hexdigest(),
+                       "head": head.split(b"\n")[0].decode(errors="replace"), "end": end}, f)
+        os.rename(path + ".tmp", path)
+
+
+class Reset(socketserver.BaseRequestHandler):
+    def handle(self):
+        s = self.request
+        n = int(read_line(s))
+        if n:
+            s.sendall(os.urandom(n))
+            time.sleep(0.3)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()
+
+
 class Server(socketserver.ThreadingTCPServer):
     address_family = socket.AF_INET6  # dual stack: IPv4 and IPv6 clients
     allow_reuse_address = True
     daemon_threads = True
     request_queue_size = 4096
 
+    rcvbuf = 0
+
     def server_bind(self):
         self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        if self.rcvbuf:  # inherited by accepted sockets
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
         super().server_bind()
 
     def handle_error(self, request, client_address):
@@ -113,15 +166,22 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--results", required=True, help="directory for greet results")
     ap.add_argument("--base", type=int, default=7000)
+    ap.add_argument("--sink-delay", type=float, default=0.0, help="seconds before sink reads")
+    ap.add_argument("--sink-rcvbuf", type=int, default=0, help="SO_RCVBUF of sink sockets")
     args = ap.parse_args()
     servers = []
-    for i, handler in enumerate((Echo, Hash, Greet)):
+    for i, handler in enumerate((Echo, Hash, Greet, Sink, Reset)):
+        if handler is Sink:
+            Server.rcvbuf = args.sink_rcvbuf
         srv = Server(("::", args.base + i), handler)
-        srv.results = args.results
+        Server.rcvbuf = 0
+        srv.results, srv.sink_delay = args.results, args.sink_delay
+        srv.lock, srv.seq = threading.Lock(), 0
         servers.append(srv)
     for srv in servers[1:]:
         threading.Thread(target=srv.serve_forever, daemon=True).start()
-    sys.stderr.write("serving echo/hash/greet on %d-%d\n" % (args.base, args.base + 2))
+    sys.stderr.write("serving echo/hash/greet/sink/reset on %d-%d\n"
+                     % (args.base, args.base + 4))
     sys.stderr.flush()
     servers[0].serve_forever()
 

@@ -12,6 +12,15 @@ Each command prints one JSON object on stdout (idle also prints a line
   idle HOST PORT CA N SECONDS               keep-alive connections: which
                                             server, and when each closes
   probe HOST PORT                           how a connection ends
+  stream HOST PORT ID N                     "ID\\n" and N bytes up, FIN, then
+                                            read until the end: how it ended
+  getreset HOST PORT N K                    K connections to a reset
+                                            backend: "N\\n" up, read until
+                                            the end; how each one ended
+  sendreset HOST PORT ID N                  "ID\\n" and N bytes up, then a
+                                            reset (SO_LINGER 0, close)
+  bulk HOST PORT K N                        K connections at once, each
+                                            sends N bytes, FIN, reads to EOF
 """
 
 import hashlib
@@ -22,6 +31,7 @@ import select
 import signal
 import socket
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -170,20 +180,30 @@ def cmd_concurrent(host, port, n, hold):
                 sent.add(i)
             except OSError as e:
                 errors.append("%s %d: %s" % (tag.decode(), i, e))
-        for i, s in enumerate(socks):
-            if i not in sent:
-                continue
-            want, got = b"%s%07d" % (tag, i), b""
-            try:
-                while len(got) < len(want):
-                    d = s.recv(len(want) - len(got))
-                    if not d:
-                        break
-                    got += d
-            except OSError as e:
-                errors.append("%s %d: %s" % (tag.decode(), i, e))
-            ok += got == want
-        return ok
+        # every answer within one 10 s deadline (not 10 s per socket: a
+        # client hanging in a listen queue must not make the run take hours)
+        want = {i: b"%s%07d" % (tag, i) for i in sent}
+        got = {i: b"" for i in sent}
+        byfd = {socks[i].fileno(): i for i in sent}
+        poll = select.poll()
+        for fd in byfd:
+            poll.register(fd, select.POLLIN)
+        deadline = time.time() + 10
+        while byfd and time.time() < deadline:
+            for fd, _ in poll.poll(max(0.0, deadline - time.time()) * 1000):
+                i = byfd[fd]
+                try:
+                    d = socks[i].recv(len(want[i]) - len(got[i]))
+                except OSError as e:
+                    errors.append("%s %d: %s" % (tag.decode(), i, e))
+                    d = b""
+                got[i] += d
+                if not d or got[i] == want[i]:
+                    poll.unregister(fd)
+                    del byfd[fd]
+        for i in byfd.values():
+            errors.append("%s %d: timed out" % (tag.decode(), i))
+        return sum(got[i] == want[i] for i in sent)
 
     first = roundtrip(b"A")
     out({"held": len(socks), "time": time.time()})
@@ -192,7 +212,8 @@ def cmd_concurrent(host, port, n, hold):
     for s in socks:
         s.close()
     out({"opened": len(socks), "first_ok": first, "second_ok": second,
-         "errors": errors[:10], "nerrors": len(errors)})
+         "errors": errors[:10], "nerrors": len(errors),
+         "timeouts": sum("timed out" in e for e in errors)})
 
 
 # ---- TLS clients of the stand-in -------------------------------------------
@@ -339,9 +360,96 @@ def cmd_probe(host, port):
     out({"connected": True, "end": how, "after": time.time() - t})
 
 
+# ---- how streams end ---------------------------------------------------------
+
+def read_end(s):
+    """Read s until the end: (bytes read, "eof" | "reset" | "error: ...")."""
+    n = 0
+    try:
+        while True:
+            d = s.recv(CHUNK)
+            if not d:
+                return n, "eof"
+            n += len(d)
+    except ConnectionResetError:
+        return n, "reset"
+    except OSError as e:
+        return n, "error: %s" % e
+
+
+def cmd_stream(host, port, ident, n):
+    chunks, _ = random_stream(int(n), ident)
+    h = hashlib.sha256(ident.encode() + b"\n")
+    for c in chunks:
+        h.update(c)
+    s = connect(host, port, timeout=60)
+    t = time.time()
+    s.sendall(ident.encode() + b"\n")
+    for c in chunks:
+        s.sendall(c)
+    s.shutdown(socket.SHUT_WR)
+    got, end = read_end(s)
+    s.close()
+    out({"sent": len(ident) + 1 + int(n), "sha256": h.hexdigest(), "got": got, "end": end,
+         "took": time.time() - t})
+
+
+def cmd_getreset(host, port, n, k):
+    res = []
+    for _ in range(int(k)):
+        s = connect(host, port, timeout=10)
+        s.settimeout(10)
+        s.sendall(b"%d\n" % int(n))
+        got, end = read_end(s)
+        s.close()
+        res.append({"got": got, "end": end})
+    out({"results": res})
+
+
+def cmd_sendreset(host, port, ident, n):
+    chunks, _ = random_stream(int(n), ident)
+    s = connect(host, port, timeout=10)
+    s.sendall(ident.encode() + b"\n")
+    for c in chunks:
+        s.sendall(c)
+    time.sleep(0.3)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+    out({"sent": len(ident) + 1 + int(n)})
+
+
+def cmd_bulk(host, port, k, n):
+    raise_nofile()
+    data = os.urandom(int(n))
+    res, lock = {"ok": 0, "errors": []}, threading.Lock()
+
+    def one():
+        try:
+            s = connect(host, port, timeout=60)
+            s.sendall(data)
+            s.shutdown(socket.SHUT_WR)
+            while s.recv(CHUNK):
+                pass
+            s.close()
+            with lock:
+                res["ok"] += 1
+        except OSError as e:
+            with lock:
+                res["errors"].append(str(e))
+
+    threads = [threading.Thread(target=one) for _ in range(int(k))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    out(res)
+
+
 def main():
     cmds = {"transfer": cmd_transfer, "greet": cmd_greet, "concurrent": cmd_concurrent,
-            "watch": cmd_watch, "rate": cmd_rate, "idle": cmd_idle, "probe": cmd_probe}
+            "watch": cmd_watch, "rate": cmd_rate, "idle": cmd_idle, "probe": cmd_probe,
+            "stream": cmd_stream, "getreset": cmd_getreset, "sendreset": cmd_sendreset,
+            "bulk": cmd_bulk}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])

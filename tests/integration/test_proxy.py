@@ -283,7 +283,7 @@ def test_2000_concurrent_connections(lab, haplanes, mode):
     finally:
         bg.kill()
     assert r == {"opened": 2000, "first_ok": 2000, "second_ok": 2000, "errors": [],
-                 "nerrors": 0}
+                 "nerrors": 0, "timeouts": 0}
     wait_for(lambda: h.proxies()["echo"]["connections"] == 0, 10, 0.1, "connections closed")
 
 
@@ -339,8 +339,8 @@ def test_kill_standin_no_failed_connection(lab, haplanes, mode):
     """50 new TLS connections/s (handshake + GET /version each); master2's
     stand-in is SIGKILLed 1.5 s in. Every connection opened after the kill
     succeeds: the first ones routed to master2 are refused and retried
-    transparently, and passive failures take master2 down before the next
-    active check would. Connections already in flight to master2 at the
+    transparently, and passive failures (one per check interval) with the
+    checks take master2 down. Connections already in flight to master2 at the
     instant of the kill die with it (no L4 proxy can move a TLS session
     between servers): they are the only ones excused, and they are shown."""
     h = haplanes[mode]
@@ -485,6 +485,399 @@ def test_maxconn(lab, haplanes, mode):
     assert h.counters("tiny")["dropped_maxconn"] == before + 2
     assert re.search(r"maxconn 5 reached \(5 open\): closing the new connection from "
                      r"198\.18\.0\.22:\d+", h.log())
+
+
+# ---- hardening: a haplane and backends of the test's own ---------------------
+
+class Own(Haplane):
+    """A haplane on node1 with a test's own configuration (`text`), run with
+    a given fd limit (soft = hard = nofile) when asked. Stop it with stop()."""
+
+    def __init__(self, lab, binary, name, text, nofile=None):
+        self.lab, self.binary, self.mode, self.name = lab, binary, name, "haplane-" + name
+        self.dir = lab.host_dir(PROXY_HOST)
+        self.conf = os.path.join(self.dir, "%s.conf" % name)
+        self.control = os.path.join(self.dir, "%s.sock" % name)
+        self.write_config(text)
+        argv = [self.binary, "run", "-f", self.conf, "--control", self.control,
+                "--log-level", "info"]
+        if nofile:
+            argv = ["prlimit", "--nofile=%d:%d" % (nofile, nofile), "--"] + argv
+        self.lab.popen(PROXY_HOST, self.name, argv)
+        wait_for(lambda: os.path.exists(self.control), 10, 0.05, "%s control socket" % name)
+
+    def signal(self, sig):
+        self.lab.kill(PROXY_HOST, self.name, sig)
+
+    def stop(self):
+        if self.lab.is_running(PROXY_HOST, self.name):
+            self.signal(signal.SIGCONT)  # a test may have left it stopped
+            self.lab.stop(PROXY_HOST, self.name)
+
+
+def own_backend(lab, name, base, results, *args):
+    """proxy_backend.py on node1 with ports base..base+4 (args: more options);
+    returns once its last port listens. Stop it with lab.stop(PROXY_HOST, name)."""
+    lab.popen(PROXY_HOST, name, [PYTHON, BACKEND, "--base", base, "--results", results] +
+              [str(a) for a in args])
+    wait_for(lambda: lab.run(PROXY_HOST, ["ss", "-ltnH", "sport = :%d" % (base + 4)]).stdout,
+             10, 0.05, "backend %s listening" % name)
+
+
+def sink_files(results):
+    out = []
+    for name in sorted(os.listdir(results)):
+        if name.startswith("sink-") and name.endswith(".json"):
+            with open(os.path.join(results, name)) as f:
+                out.append(json.load(f))
+    return out
+
+
+def netns_sysctl(lab, key, value=None):
+    """Read (value None) or set a sysctl in node1's namespace; returns the old value."""
+    old = lab.run(PROXY_HOST, ["sysctl", "-n", key]).stdout.strip()
+    if value is not None:
+        lab.run(PROXY_HOST, ["sysctl", "-q", "-w", "%s=%s" % (key, value)])
+    return old
+
+
+SPLIT = """\
+proxy split {{
+    bind *:{port}
+    relay {mode}
+    workers 1
+    timeout connect 500ms
+    retries 3
+    check none
+    server a 127.0.0.1:{a}
+    server b 127.0.0.1:{b}
+}}
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_stream_never_split_across_servers(lab, haplane_bin, tmp_path, mode):
+    """Issue 10, item 9. A local server (its connect completes at once) that
+    reads nothing for 1.5 s, longer than `timeout connect` (500 ms); the
+    worker is stalled for 0.5 s (SIGSTOP) while the client sends 2 MB, so
+    the first relay pass moves more than a replay buffer. The session is
+    established when its connect completes, whatever the buffers do: the
+    whole stream goes to one server, nobody is charged a connect timeout
+    and nothing is retried. (It used to stay "connecting", time out and
+    send the rest of the stream to the other server.)"""
+    results = str(tmp_path)
+    base_a, base_b, lport = 7100, 7200, 18100 + OFFSET[mode]
+    n, ident = 2000000, "split%s%d" % (mode, random.randrange(1 << 30))
+    # buffer sizes under which the unfixed code split the stream in both modes
+    old_wmem = netns_sysctl(lab, "net.ipv4.tcp_wmem", "4096 49152 49152")
+    h = None
+    try:
+        for name, base in (("sinka", base_a), ("sinkb", base_b)):
+            own_backend(lab, name, base, results, "--sink-delay", 1.5, "--sink-rcvbuf", 8192)
+        h = Own(lab, haplane_bin, "split-" + mode,
+                SPLIT.format(port=lport, mode=mode, a=base_a + 3, b=base_b + 3))
+        h.signal(signal.SIGSTOP)
+        bg = Background(lab, "stream", NODE1, lport, ident, n)
+        try:
+            time.sleep(0.5)
+            h.signal(signal.SIGCONT)
+            r = bg.result(timeout=60)
+        finally:
+            bg.kill()
+        wait_for(lambda: sum(f["count"] for f in sink_files(results)) >= r["sent"], 15, 0.05,
+                 "the servers to get every byte")
+        time.sleep(0.3)  # a late second connection would show now
+        got = sink_files(results)
+        px = h.proxies()["split"]
+        log = h.log()
+    finally:
+        if h:
+            h.stop()
+        for name in ("sinka", "sinkb"):
+            if lab.is_running(PROXY_HOST, name):
+                lab.stop(PROXY_HOST, name)
+        netns_sysctl(lab, "net.ipv4.tcp_wmem", old_wmem)
+    print("%s: client %s; servers got %s" % (mode, r, [(f["port"], f["count"]) for f in got]))
+    assert r["end"] == "eof", r
+    assert len(got) == 1, "the stream went to %d servers: %s" % (len(got), got)
+    assert got[0]["count"] == r["sent"] and got[0]["sha256"] == r["sha256"], (got, r)
+    assert got[0]["head"] == ident and got[0]["end"] == "eof", got
+    for srv in px["servers"]:
+        assert srv["connect_failures"]["connect-timeout"] == 0, (srv, log[-2000:])
+    assert px["counters"]["retries"] == 0, px["counters"]
+
+
+RESETS = """\
+proxy rst {{
+    bind *:{rst}
+    relay {mode}
+    check none
+    server a 127.0.0.1:{a_rst}
+}}
+proxy sink {{
+    bind *:{sink}
+    relay {mode}
+    check none
+    server a 127.0.0.1:{a_sink}
+}}
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_reset_passed_on_as_reset(lab, haplane_bin, tmp_path, mode):
+    """Issue 10, item 10. A server that sends 100,000 bytes and then resets:
+    direct, every client sees ECONNRESET; through haplane it must be the
+    same (it used to be a normal end of stream: the truncation was
+    invisible). A client that resets after sending: the server must see a
+    reset, not an EOF."""
+    results = str(tmp_path)
+    base, rst, sink = 7300, 18200 + OFFSET[mode], 18201 + OFFSET[mode]
+    ident = "rst%s%d" % (mode, random.randrange(1 << 30))
+    h = None
+    try:
+        own_backend(lab, "rstbackend", base, results)
+        h = Own(lab, haplane_bin, "rst-" + mode,
+                RESETS.format(mode=mode, rst=rst, sink=sink, a_rst=base + 4, a_sink=base + 3))
+        direct = client(lab, "getreset", NODE1, base + 4, 100000, 10)["results"]
+        proxied = client(lab, "getreset", NODE1, rst, 100000, 10)["results"]
+        client(lab, "sendreset", NODE1, sink, ident, 100000)
+        wait_for(lambda: [f for f in sink_files(results) if f["head"] == ident], 10, 0.05,
+                 "the sink's record")
+        got = [f for f in sink_files(results) if f["head"] == ident][0]
+        counters = h.counters("rst")
+        client_err = h.counters("sink")["closed_client_error"]
+    finally:
+        if h:
+            h.stop()
+        if lab.is_running(PROXY_HOST, "rstbackend"):
+            lab.stop(PROXY_HOST, "rstbackend")
+    assert all(x["end"] == "reset" for x in direct), direct  # what the test relies on
+    ends = [x["end"] for x in proxied]
+    assert ends == ["reset"] * 10, "through haplane: %s" % proxied
+    assert counters["closed_server_error"] == 10, counters
+    assert got["count"] == len(ident) + 1 + 100000, got
+    assert got["end"] == "error: [Errno 104] Connection reset by peer", got
+    assert client_err == 1
+
+
+PASSIVE = """\
+proxy one {{
+    bind *:{one}
+    relay {mode}
+    check tcp interval 20s fall 1 rise 1
+    server a 127.0.0.1:{dead}
+}}
+proxy two {{
+    bind *:{two}
+    relay {mode}
+    check tcp interval 20s fall 1 rise 1
+    server a 127.0.0.1:{dead}
+    server b 127.0.0.1:{live}
+}}
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_passive_failures_bounded(lab, haplane_bin, tmp_path, mode):
+    """Issue 10, item 13. Checks every 20 s with fall 1; the servers pass
+    their first check, then server a's backend dies. Ten connections at
+    once: of a's ten refused connects one counts (one per check interval),
+    and in `one`, where a is the last usable server, passive failures alone
+    do not take it down: it stays going-down until a check agrees. In
+    `two`, where b can take the connections, the one counted failure takes
+    a down at once (fall 1). The 20 s interval is the only clock involved
+    and the test is over long before it."""
+    results = str(tmp_path)
+    dead, live = 7400, 7500
+    one, two = 18300 + OFFSET[mode], 18301 + OFFSET[mode]
+    h = None
+    try:
+        own_backend(lab, "passdead", dead, results)
+        own_backend(lab, "passlive", live, results)
+        h = Own(lab, haplane_bin, "passive-" + mode,
+                PASSIVE.format(mode=mode, one=one, two=two, dead=dead, live=live))
+        for px in ("one", "two"):
+            h.wait_health(px, "up", servers=["a"])
+        t0 = time.time()
+        lab.stop(PROXY_HOST, "passdead")
+        r1 = client(lab, "concurrent", NODE1, one, 10, 0)
+        r2 = client(lab, "concurrent", NODE1, two, 10, 0)
+        a1, a2 = h.servers("one")["a"], h.servers("two")["a"]
+        took = time.time() - t0
+        log = h.log()
+    finally:
+        if h:
+            h.stop()
+        for name in ("passdead", "passlive"):
+            if lab.is_running(PROXY_HOST, name):
+                lab.stop(PROXY_HOST, name)
+    assert took < 15, "too slow for a 20 s check interval: %.1f s" % took
+    # `one`: every client closed at once (no other server), a still in service
+    assert r1["opened"] == 10 and r1["first_ok"] == 0, r1
+    assert a1["health"] == "going-down" and a1["healthy"] is True, a1
+    assert a1["passive_failures"] == 10 and a1["passive_failures_discounted"] == 9, a1
+    assert a1["consecutive_failures"] == 1 and a1["checks"] == 1, a1
+    assert re.search(r'obj="one/a" msg="up -> going-down: failure 1 of 1: refused \(passive\); '
+                     r'the last usable server stays in service until a check fails too', log), log
+    assert "passive failure not counted (refused seen by the proxy): one counts per check " \
+        "interval of 20000 ms" in log
+    # `two`: b took over; the one counted failure was enough to take a down
+    assert r2["opened"] == 10 and r2["first_ok"] == 10, r2
+    assert a2["health"] == "down" and a2["passive_failures"] >= 1, a2
+    assert a2["passive_failures"] - a2["passive_failures_discounted"] == 1, a2
+
+
+LASTRESULT = """\
+proxy rs {{
+    bind *:{rs}
+    relay {mode}
+    retries 1
+    check none
+    server a 127.0.0.1:{reset}
+    server b 127.0.0.1:{reset}
+}}
+proxy to {{
+    bind *:{to}
+    relay {mode}
+    retries 1
+    timeout connect 200ms
+    check none
+    server a 198.18.0.250:7000
+    server b 198.18.0.251:7000
+}}
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_give_up_logs_the_real_last_result(lab, haplane_bin, tmp_path, mode):
+    """Issue 10, item 12. When every attempt failed, the log names the last
+    failure as it was: servers that reset before answering, servers whose
+    connect times out (nothing on the lab link has those addresses). It
+    used to say internal-error whatever happened."""
+    results = str(tmp_path)
+    base, rs, to = 7600, 18400 + OFFSET[mode], 18401 + OFFSET[mode]
+    h = None
+    try:
+        own_backend(lab, "lastbackend", base, results)
+        h = Own(lab, haplane_bin, "last-" + mode,
+                LASTRESULT.format(mode=mode, rs=rs, to=to, reset=base + 4))
+        r_rs = client(lab, "getreset", NODE1, rs, 0, 1)["results"]
+        r_to = client(lab, "getreset", NODE1, to, 0, 1)["results"]
+        log = h.log()
+        c_rs, c_to = h.counters("rs"), h.counters("to")
+    finally:
+        if h:
+            h.stop()
+        if lab.is_running(PROXY_HOST, "lastbackend"):
+            lab.stop(PROXY_HOST, "lastbackend")
+    # closed without a byte (a reset when the request was still unread)
+    assert all(x["got"] == 0 and x["end"] in ("eof", "reset") for x in r_rs + r_to), (r_rs, r_to)
+    assert c_rs["dropped_connect_failed"] == 1 and c_to["dropped_connect_failed"] == 1
+    assert re.search(r'obj="rs" msg="closing a client connection after 2 failed connect '
+                     r'attempts \(last [ab]: reset\)', log), log
+    assert re.search(r'obj="to" msg="closing a client connection after 2 failed connect '
+                     r'attempts \(last [ab]: connect-timeout\)', log), log
+    assert "internal-error" not in log, log
+
+
+FDS = """\
+proxy fill {{
+    bind *:{fill}
+    relay {mode}
+    workers 2
+    check none
+    server a 127.0.0.1:{sink}
+}}
+proxy idle {{
+    bind *:{idle}
+    relay {mode}
+    workers 2
+    check none
+    server a 127.0.0.1:{echo}
+}}
+"""
+NOFILE = 700
+MAXCONN = (NOFILE - 256) // 2  # maxconn auto
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_full_pipe_pool_leaves_maxconn_room(lab, haplane_bin, tmp_path, mode):
+    """Issue 10, item 11. haplane with 700 descriptors (maxconn auto: 222).
+    160 bulk uploads to a server that reads nothing for 2 s fill the
+    workers' pipe pools (splice mode: copy mode keeps no pipes, and runs
+    the same checks); then maxconn + 10 idle clients: the first 222 are
+    served and the 10 others closed at once (maxconn), none left hanging
+    in the listen queue. The idle pipes used to take the whole fd reserve
+    (64 per worker, 256 fds) and 8 clients below maxconn hung."""
+    results = str(tmp_path)
+    base = 7800
+    fill, idle = 18500 + OFFSET[mode], 18501 + OFFSET[mode]
+    h = None
+    try:
+        own_backend(lab, "fdbackend", base, results, "--sink-delay", 2, "--sink-rcvbuf", 8192)
+        h = Own(lab, haplane_bin, "fds-" + mode,
+                FDS.format(mode=mode, fill=fill, idle=idle, sink=base + 3, echo=base),
+                nofile=NOFILE)
+        assert h.proxies()["idle"]["maxconn"] == MAXCONN
+        b = client(lab, "bulk", NODE1, fill, 160, 300000)
+        wait_for(lambda: h.proxies()["fill"]["connections"] == 0, 10, 0.05, "uploads done")
+        r = client(lab, "concurrent", NODE1, idle, MAXCONN + 10, 0.2)
+        c = h.counters("idle")
+        log = h.log()
+    finally:
+        if h:
+            h.stop()
+        if lab.is_running(PROXY_HOST, "fdbackend"):
+            lab.stop(PROXY_HOST, "fdbackend")
+    print("%s: uploads %s; idle clients %s" % (mode, b["ok"], r))
+    assert b["ok"] == 160, b
+    assert r["timeouts"] == 0, "clients left hanging: %s" % r
+    assert r["opened"] == MAXCONN + 10 and r["first_ok"] == MAXCONN, r
+    assert c["dropped_maxconn"] == 10 and c["dropped_out_of_fds"] == 0, c
+    assert "accept: Too many open files" not in log
+
+
+OVERSUB = """\
+proxy over {{
+    bind *:{port}
+    relay {mode}
+    workers 2
+    maxconn 1000
+    check none
+    server a 127.0.0.1:{echo}
+}}
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_out_of_fds_closes_instead_of_hanging(lab, haplane_bin, tmp_path, mode):
+    """Issue 10, item 11. maxconn set far above what 200 descriptors allow:
+    300 idle clients. Those haplane cannot serve are accepted with the spare
+    descriptor and closed at once (dropped_out_of_fds), the listener pauses
+    and the log says so once; no client hangs in the listen queue."""
+    results = str(tmp_path)
+    base, lport = 7900, 18600 + OFFSET[mode]
+    h = None
+    try:
+        own_backend(lab, "oversub", base, results)
+        h = Own(lab, haplane_bin, "over-" + mode,
+                OVERSUB.format(mode=mode, port=lport, echo=base), nofile=200)
+        r = client(lab, "concurrent", NODE1, lport, 300, 0.2)
+        c = h.counters("over")
+        log = h.log()
+    finally:
+        if h:
+            h.stop()
+        if lab.is_running(PROXY_HOST, "oversub"):
+            lab.stop(PROXY_HOST, "oversub")
+    print("%s: %s; counters %s" % (mode, r, c))
+    assert r["timeouts"] == 0, "clients left hanging: %s" % r
+    assert r["opened"] == 300 and 50 <= r["first_ok"] < 100, r
+    assert c["dropped_out_of_fds"] >= 1 and c["accept_errors"] >= 1, c
+    assert re.search(r'obj="over" msg="accept: Too many open files; closed \d+ waiting '
+                     r'connections? at once, pausing this listener for 100 ms"', log), log
+    lines = len(re.findall(r"accept: Too many open files", log))
+    assert lines <= 6, "not rate-limited: %d lines" % lines  # 3 per 10 s per worker
 
 
 # ---- once ------------------------------------------------------------------

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "check/state.h"
@@ -232,6 +233,144 @@ static void passive_results(void **state)
     step(&st, &p32, CHK_R_OK, false, CH | RT, CHK_ST_UP, "2 consecutive passes");
 }
 
+/* ---- passive failures through chk_state_passive ---- */
+
+#define HD CHK_STEP_HELD
+#define DC CHK_STEP_DISCOUNTED
+#define IV 500000000ULL /* a check interval of 500 ms, in the caller's ns */
+
+/* Feed one passive failure at `now`; check bits, state and reason. */
+static void pstep(struct chk_state *st, const struct chk_params *p, enum chk_result res,
+                  uint64_t now, bool others, int want_bits, enum chk_health want,
+                  const char *want_reason)
+{
+    struct chk_passive ctx = {.now_ns = now, .interval_ns = IV, .others_usable = others};
+    char reason[160];
+    int bits;
+
+    memset(reason, 'x', sizeof(reason));
+    bits = chk_state_passive(st, p, res, &ctx, reason, sizeof(reason));
+    if (bits != want_bits || st->health != want || strcmp(reason, want_reason) != 0)
+        fail_msg("%s at %llu%s: bits %d state %s reason \"%s\"; want %d %s \"%s\"",
+                 chk_result_str(res), (unsigned long long)now, others ? "" : " (last)", bits,
+                 chk_health_str(st->health), reason, want_bits, chk_health_str(want), want_reason);
+}
+
+/* A burst of failed connects (a listen queue overflowed) is one piece of
+ * evidence: at most one passive failure counts per check interval. */
+static void passive_burst_counts_once(void **state)
+{
+    struct chk_state st;
+    uint64_t t = 7 * IV;
+
+    chk_state_init(&st, CHK_ST_UP);
+    pstep(&st, &p32, CHK_R_CONNECT_TIMEOUT, t, true, CH, CHK_ST_GOING_DOWN,
+          "failure 1 of 3: connect-timeout (passive)");
+    for (int i = 0; i < 172; i++)
+        pstep(&st, &p32, CHK_R_CONNECT_TIMEOUT, t + (uint64_t)i * 1000, true, DC, CHK_ST_GOING_DOWN,
+              "");
+    assert_int_equal(st.fails, 1);
+    /* the boundary: one ns short of the interval, then the interval */
+    pstep(&st, &p32, CHK_R_REFUSED, t + IV - 1, true, DC, CHK_ST_GOING_DOWN, "");
+    pstep(&st, &p32, CHK_R_REFUSED, t + IV, true, 0, CHK_ST_GOING_DOWN, "");
+    assert_int_equal(st.fails, 2);
+    /* an active pass in between clears the streak as always */
+    step(&st, &p32, CHK_R_OK, false, CH, CHK_ST_UP, "passed after 2 of 3 failures");
+    pstep(&st, &p32, CHK_R_REFUSED, t + IV + 1, true, DC, CHK_ST_UP, "");
+    pstep(&st, &p32, CHK_R_REFUSED, t + 2 * IV, true, CH, CHK_ST_GOING_DOWN,
+          "failure 1 of 3: refused (passive)");
+    /* spaced one interval apart, passive failures alone take a server down
+     * when others can take its connections */
+    pstep(&st, &p32, CHK_R_REFUSED, t + 3 * IV, true, 0, CHK_ST_GOING_DOWN, "");
+    pstep(&st, &p32, CHK_R_REFUSED, t + 4 * IV, true, CH | RT, CHK_ST_DOWN,
+          "3 consecutive failures: refused (passive)");
+    /* passes and neutral results are not passive failures */
+    pstep(&st, &p32, CHK_R_OK, t + 9 * IV, true, 0, CHK_ST_DOWN, "");
+    pstep(&st, &p32, CHK_R_INTERNAL_ERROR, t + 9 * IV, true, 0, CHK_ST_DOWN, "");
+    assert_int_equal(st.passive_ns, t + 4 * IV);
+}
+
+/* Passive failures alone never take the last usable server down: it waits
+ * at going-down for an active check; a failed one takes it down, a passed
+ * one brings it back. */
+static void passive_never_downs_last_server_alone(void **state)
+{
+    struct chk_state st;
+    uint64_t t = IV;
+    const char *held = "the last usable server stays in service until a check fails too";
+    char want[160];
+
+    chk_state_init(&st, CHK_ST_UP);
+    pstep(&st, &p32, CHK_R_CONNECT_TIMEOUT, t, false, CH, CHK_ST_GOING_DOWN,
+          "failure 1 of 3: connect-timeout (passive)");
+    pstep(&st, &p32, CHK_R_CONNECT_TIMEOUT, t + IV, false, 0, CHK_ST_GOING_DOWN, "");
+    snprintf(want, sizeof(want), "failure 3 of 3: connect-timeout (passive); %s", held);
+    pstep(&st, &p32, CHK_R_CONNECT_TIMEOUT, t + 2 * IV, false, HD, CHK_ST_GOING_DOWN, want);
+    assert_true(chk_state_usable(&st));
+    snprintf(want, sizeof(want), "failure 4 of 3: refused (passive); %s", held);
+    pstep(&st, &p32, CHK_R_REFUSED, t + 3 * IV, false, HD, CHK_ST_GOING_DOWN, want);
+    /* an active check agrees: down */
+    step(&st, &p32, CHK_R_TIMEOUT, false, CH | RT, CHK_ST_DOWN, "5 consecutive failures: timeout");
+
+    /* held, then an active check passes: up again */
+    chk_state_init(&st, CHK_ST_UP);
+    pstep(&st, &p32, CHK_R_REFUSED, t, false, CH, CHK_ST_GOING_DOWN,
+          "failure 1 of 3: refused (passive)");
+    pstep(&st, &p32, CHK_R_REFUSED, t + IV, false, 0, CHK_ST_GOING_DOWN, "");
+    snprintf(want, sizeof(want), "failure 3 of 3: refused (passive); %s", held);
+    pstep(&st, &p32, CHK_R_REFUSED, t + 2 * IV, false, HD, CHK_ST_GOING_DOWN, want);
+    step(&st, &p32, CHK_R_OK, false, CH, CHK_ST_UP, "passed after 3 of 3 failures");
+
+    /* a failed active check earlier in the streak has agreed already */
+    chk_state_init(&st, CHK_ST_UP);
+    step(&st, &p32, CHK_R_BAD_STATUS, false, CH, CHK_ST_GOING_DOWN, "failure 1 of 3: bad-status");
+    pstep(&st, &p32, CHK_R_REFUSED, t, false, 0, CHK_ST_GOING_DOWN, "");
+    pstep(&st, &p32, CHK_R_REFUSED, t + IV, false, CH | RT, CHK_ST_DOWN,
+          "3 consecutive failures: refused (passive)");
+
+    /* ... but a pass clears it: the next streak needs its own */
+    step(&st, &p32, CHK_R_OK, false, CH, CHK_ST_GOING_UP, "pass 1 of 2");
+    step(&st, &p32, CHK_R_OK, false, CH | RT, CHK_ST_UP, "2 consecutive passes");
+    assert_false(st.active_fail);
+    pstep(&st, &p32, CHK_R_REFUSED, t + 2 * IV, false, CH, CHK_ST_GOING_DOWN,
+          "failure 1 of 3: refused (passive)");
+    pstep(&st, &p32, CHK_R_REFUSED, t + 3 * IV, false, 0, CHK_ST_GOING_DOWN, "");
+    snprintf(want, sizeof(want), "failure 3 of 3: refused (passive); %s", held);
+    pstep(&st, &p32, CHK_R_REFUSED, t + 4 * IV, false, HD, CHK_ST_GOING_DOWN, want);
+
+    /* fall 1: the first passive failure of the last server is held too */
+    struct chk_params f1 = {.fall = 1, .rise = 1};
+    chk_state_init(&st, CHK_ST_UP);
+    snprintf(want, sizeof(want), "failure 1 of 1: refused (passive); %s", held);
+    pstep(&st, &f1, CHK_R_REFUSED, t, false, CH | HD, CHK_ST_GOING_DOWN, want);
+
+    /* a server that is not usable is not the last usable one */
+    chk_state_init(&st, CHK_ST_INIT);
+    pstep(&st, &p32, CHK_R_REFUSED, t, false, CH, CHK_ST_DOWN,
+          "first check failed: refused (passive)");
+}
+
+/* The burst of the issue: two servers, a few hundred connect timeouts each
+ * within milliseconds, as the proxy reports them (each server is "the
+ * last" once the other looks unusable). Neither goes down. */
+static void passive_burst_two_servers(void **state)
+{
+    struct chk_state a, b;
+    uint64_t t = 3 * IV;
+
+    chk_state_init(&a, CHK_ST_UP);
+    chk_state_init(&b, CHK_ST_UP);
+    for (int i = 0; i < 200; i++) {
+        struct chk_passive ca = {t + (uint64_t)i * 10000, IV, chk_state_usable(&b)};
+        struct chk_passive cb = {t + (uint64_t)i * 10000 + 5000, IV, chk_state_usable(&a)};
+        chk_state_passive(&a, &p32, CHK_R_CONNECT_TIMEOUT, &ca, NULL, 0);
+        chk_state_passive(&b, &p32, CHK_R_CONNECT_TIMEOUT, &cb, NULL, 0);
+    }
+    assert_int_equal(a.fails, 1);
+    assert_int_equal(b.fails, 1);
+    assert_true(chk_state_usable(&a) && chk_state_usable(&b));
+}
+
 static void neutral_results(void **state)
 {
     struct chk_state st;
@@ -355,6 +494,9 @@ int main(void)
         cmocka_unit_test(fall_and_rise),
         cmocka_unit_test(flapping),
         cmocka_unit_test(passive_results),
+        cmocka_unit_test(passive_burst_counts_once),
+        cmocka_unit_test(passive_never_downs_last_server_alone),
+        cmocka_unit_test(passive_burst_two_servers),
         cmocka_unit_test(neutral_results),
         cmocka_unit_test(thresholds_of_one),
         cmocka_unit_test(reason_buffer),

@@ -21,6 +21,23 @@ static void maxconn_budget(void **state)
     assert_int_equal(px_maxconn_auto(UINT64_MAX), UINT32_MAX);
 }
 
+/* The workers' idle pipes together fit in a quarter of the reserve, so a
+ * full pool never takes the room of connections below maxconn. */
+static void pool_pipes_in_budget(void **state)
+{
+    for (uint32_t nw = 1; nw <= 256; nw++) {
+        unsigned n = px_pool_pipes_max(nw, 64);
+        assert_true(2 * n * nw <= PX_FD_RESERVE / 4);
+        assert_true(n <= 64);
+    }
+    assert_int_equal(px_pool_pipes_max(1, 64), 32);
+    assert_int_equal(px_pool_pipes_max(2, 64), 16);
+    assert_int_equal(px_pool_pipes_max(8, 64), 4);
+    assert_int_equal(px_pool_pipes_max(64, 64), 0);
+    assert_int_equal(px_pool_pipes_max(0, 64), 32); /* taken as 1 */
+    assert_int_equal(px_pool_pipes_max(1, 8), 8);
+}
+
 static void workers(void **state)
 {
     assert_int_equal(px_workers_resolve(0, 2, 256), 2);
@@ -117,9 +134,10 @@ static void health(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(maxconn_budget),    cmocka_unit_test(workers),
-        cmocka_unit_test(retry_and_passive), cmocka_unit_test(timeouts),
-        cmocka_unit_test(drain_spread),      cmocka_unit_test(health),
+        cmocka_unit_test(maxconn_budget), cmocka_unit_test(pool_pipes_in_budget),
+        cmocka_unit_test(workers),        cmocka_unit_test(retry_and_passive),
+        cmocka_unit_test(timeouts),       cmocka_unit_test(drain_spread),
+        cmocka_unit_test(health),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
