@@ -75,6 +75,7 @@ struct cfg_cmd {
  * must fit an Ethernet MTU: IP header + VRRP header (+ v2 auth data) +
  * the addresses. Past that it cannot be sent (validation refuses it;
  * at run time the interface's MTU is checked too). */
+#define CFG_QUORUM_PORT  7112 /* UDP, the quorum heartbeat (vrrp/hb.h) */
 #define CFG_ADVERT_MTU   1500
 #define CFG_IP4_HDR      20
 #define CFG_IP6_HDR      40
@@ -99,10 +100,13 @@ struct cfg_global {
     struct cfg_addr mcast_group6;        /* ff02::12 (RFC 5798 5.1.2.2) */
     bool realtime;                       /* native: SCHED_RR for the VRRP thread; off */
     bool mlockall;                       /* native: lock memory against page-fault stalls; off */
+    uint32_t quorum_port;                /* UDP port of the quorum heartbeat; 7112 */
+    char *quorum_key;                    /* heartbeat HMAC key; NULL: not authenticated */
     struct {
         struct cfg_pos router_id, script_user, enable_script_security, vrrp_version,
             garp_master_repeat, garp_master_delay, garp_master_refresh, garp_master_refresh_repeat,
-            garp_interval, gna_interval, mcast_group4, mcast_group6, realtime, mlockall;
+            garp_interval, gna_interval, mcast_group4, mcast_group6, realtime, mlockall,
+            quorum_port, quorum_key;
     } at;
 };
 

@@ -141,6 +141,13 @@ static void write_global(FILE *f, const struct cfg_global *g)
     fprintf(f, "    vrrp_mcast_group6 %s\n", cfg_format_addr(&g->mcast_group6, 0, b, sizeof(b)));
     fprintf(f, "    realtime %s\n", onoff(g->realtime));
     fprintf(f, "    mlockall %s\n", onoff(g->mlockall));
+    if (g->quorum_port != CFG_QUORUM_PORT)
+        fprintf(f, "    quorum_port %u\n", g->quorum_port);
+    if (g->quorum_key) {
+        fputs("    quorum_key ", f);
+        put_word(f, g->quorum_key);
+        fputc('\n', f);
+    }
     fputs("}\n", f);
 }
 

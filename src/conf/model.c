@@ -38,6 +38,7 @@ void cfg_global_defaults(struct cfg_global *g)
     g->garp_master_repeat = 5;
     g->garp_master_delay_ms = 5000;
     g->garp_master_refresh_repeat = 1;
+    g->quorum_port = CFG_QUORUM_PORT;
     g->mcast_group4.family = AF_INET;
     g->mcast_group4.prefix = 32;
     inet_pton(AF_INET, "224.0.0.18", &g->mcast_group4.u.v4);
@@ -166,6 +167,7 @@ void cfg_free(struct cfg *cfg)
         return;
     free(cfg->global.router_id);
     free(cfg->global.script_user);
+    free(cfg->global.quorum_key);
     free(cfg->global.script_group);
     for (size_t i = 0; i < cfg->nscripts; i++) {
         free(cfg->scripts[i].name);

@@ -94,6 +94,8 @@ static const struct cfg_directive global_dirs[] = {
     CFG_DIR("vrrp_mcast_group6", 1, 1, CFG_BLK_NO, h_mcast6, G, at.mcast_group6),
     CFG_VAL("realtime", G, CFG_V_BOOL, realtime, at.realtime, 0, 0),
     CFG_VAL("mlockall", G, CFG_V_BOOL, mlockall, at.mlockall, 0, 0),
+    CFG_VAL("quorum_port", G, CFG_V_U32, quorum_port, at.quorum_port, 1, 65535),
+    CFG_VAL("quorum_key", G, CFG_V_STR, quorum_key, at.quorum_key, 0, 0),
 };
 #undef G
 

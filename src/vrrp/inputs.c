@@ -29,7 +29,8 @@ void vrrp_inputs_free(struct vrrp_inst *in)
 int vrrp_inputs_build(struct vrrp_inst *in)
 {
     const struct cfg_vrrp_instance *c = in->c;
-    size_t n = 1 + c->ntrack_scripts + c->ntrack_ifs + c->ntrack_proxies, k = 1;
+    size_t n = 1 + c->ntrack_scripts + c->ntrack_ifs + c->ntrack_proxies + (c->quorum ? 1 : 0),
+           k = 1;
     struct vrrp_prio_input *r = calloc(n, sizeof(*r));
     size_t *script = calloc(n, sizeof(*script));
     enum vrrp_effect *eff = calloc(n, sizeof(*eff));
@@ -49,6 +50,8 @@ int vrrp_inputs_build(struct vrrp_inst *in)
     for (size_t i = 0; i < c->ntrack_proxies; i++, k++)
         r[k] = (struct vrrp_prio_input){VRRP_IN_PROXY, c->track_proxies[i].name,
                                         c->track_proxies[i].weight, 1};
+    if (c->quorum) /* no majority until the peers are heard */
+        r[k++] = (struct vrrp_prio_input){VRRP_IN_QUORUM, "heartbeat", 0, 0};
     /* keep the last verdicts across a rebuild (reload), so only real
      * changes are logged */
     for (size_t i = 1; i < n; i++)
@@ -77,6 +80,8 @@ static int row_verdict(struct vrrp_inst *in, size_t i)
         return track_link_up(in->v->track, r->name);
     case VRRP_IN_PROXY:
         return vrrp_proxy_health_get(in->v, r->name);
+    case VRRP_IN_QUORUM:
+        return in->q && in->q->majority;
     default:
         return r->verdict;
     }

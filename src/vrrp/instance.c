@@ -397,6 +397,8 @@ fail:
 void vrrp_inst_start(struct vrrp_inst *in)
 {
     char s[INET6_ADDRSTRLEN], life[24] = "forever";
+    if (vrrp_quorum_start(in) < 0)
+        log_error("vrrp", in->name, "quorum heartbeat not started: out of memory");
     if (in->waiting) {
         vrrp_wait_start(in);
         return;
@@ -409,8 +411,6 @@ void vrrp_inst_start(struct vrrp_inst *in)
              "VIP lifetime %s",
              in->c->version, in->c->vrid, in->c->interface, s, in->c->priority,
              (unsigned long long)in->c->advert_int_ms, in->peers ? "unicast" : "multicast", life);
-    if (in->c->quorum)
-        log_warn("vrrp", in->name, "quorum is not implemented yet: ignored");
     vrrp_inst_sweep_vips(in);
     in->since_ns = ev_clock_ns();
     in->if_up = track_link_up(in->v->track, in->c->interface);
@@ -444,6 +444,7 @@ void vrrp_inst_free(struct vrrp_inst *in)
     if (!in)
         return;
     track_notify_forget(in->v->track, in);
+    vrrp_quorum_stop(in);
     struct ev_loop *loop = in->v->loop;
     ev_timer_stop(loop, &in->t_advert);
     ev_timer_stop(loop, &in->t_down);

@@ -80,6 +80,8 @@ static void json_instance(struct sbuf *b, const struct vrrp_inst *in)
         sbuf_json_str(b, fault_of(in));
     else
         sbuf_puts(b, "null");
+    sbuf_puts(b, ",\"quorum\":");
+    vrrp_quorum_json(in, b);
     sbuf_puts(b, ",\"tracks\":[");
     for (size_t i = 1; i < in->nrows; i++) {
         const struct vrrp_prio_input *r = &in->rows[i];
@@ -114,7 +116,15 @@ void vrrp_status_json(struct vrrp *v, struct sbuf *b)
         sbuf_puts(b, i ? "," : "");
         json_instance(b, v->insts[i]);
     }
-    sbuf_puts(b, "],\"sockets\":[");
+    sbuf_puts(b, "],\"quorum_drops\":{");
+    for (int e = 1, first = 1; v && e < VRRP_HB_ERR_COUNT; e++) {
+        if (!v->hb_drops[e])
+            continue;
+        sbuf_printf(b, "%s\"%s\":%llu", first ? "" : ",", vrrp_hb_err_str((enum vrrp_hb_err)e),
+                    (unsigned long long)v->hb_drops[e]);
+        first = 0;
+    }
+    sbuf_puts(b, "},\"sockets\":[");
     int first = 1;
     for (struct vrrp_sock *s = v ? v->socks : NULL; s; s = s->next) {
         char ifname[IF_NAMESIZE] = "?";
@@ -164,6 +174,15 @@ static void text_instance(struct sbuf *b, const struct vrrp_inst *in)
     sbuf_printf(b, "  since %.1f s: %s\n", secs_since(in->since_ns), in->last_reason);
     if (fault_of(in))
         sbuf_printf(b, "  FAULT: %s\n", fault_of(in));
+    if (in->q) {
+        sbuf_printf(b, "  quorum: %zu of %zu nodes seen, %zu needed: %s;", in->q->nseen + 1,
+                    c->npeers + 1, (c->npeers + 1) / 2 + 1,
+                    in->q->majority ? "majority" : "NO MAJORITY");
+        for (size_t i = 0; i < c->npeers; i++)
+            sbuf_printf(b, " %s %s", vrrp_addr_str(&in->peers[i], m, sizeof(m)),
+                        in->q->peers[i].seen ? "seen" : "unseen");
+        sbuf_puts(b, "\n");
+    }
     for (size_t i = 1; i < in->nrows; i++)
         text_row(b, &in->rows[i], in->effects[i]);
     sbuf_printf(b, "  adverts rx %llu tx %llu, transitions %llu",

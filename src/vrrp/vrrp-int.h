@@ -11,6 +11,7 @@
 #include "net/net.h"
 #include "track/track.h"
 #include "vrrp/fsm.h"
+#include "vrrp/hb.h"
 #include "vrrp/io-int.h"
 #include "vrrp/pkt.h"
 #include "vrrp/prio.h"
@@ -42,6 +43,19 @@ struct vrrp_sock {
     uint64_t rx_unknown_vrid;
     struct log_ratelimit rl;
     struct vrrp_sock *next;
+};
+
+/* An instance's side of `quorum on` (quorum.c). */
+struct vrrp_quorum {
+    struct vrrp_hb_self self;
+    struct vrrp_hb_peer *peers; /* one per unicast peer, in in->peers order */
+    size_t nseen;
+    bool majority;
+    uint64_t since_ms, changes; /* of majority */
+    struct ev_timer t_hb;
+    uint64_t sent, received, send_errors;
+    uint64_t drops[VRRP_HB_ERR_COUNT];
+    struct log_ratelimit rl;
 };
 
 struct vrrp_inst {
@@ -80,6 +94,8 @@ struct vrrp_inst {
     char wait_reason[160];
     struct ev_timer t_wait;
 
+    struct vrrp_quorum *q; /* NULL unless quorum on */
+
     int vips_installed;
     uint64_t since_ns; /* time of the last state change */
     char last_reason[160];
@@ -113,6 +129,12 @@ struct vrrp {
     } * proxies; /* track_proxy inputs */
     size_t nproxies;
     int shutting_down;
+    /* quorum heartbeat sockets (quorum.c); -1 when closed */
+    int hb_fd4, hb_fd6;
+    struct ev_io hb_io4, hb_io6;
+    uint32_t hb_port;
+    uint64_t hb_drops[VRRP_HB_ERR_COUNT]; /* before an instance is known */
+    struct log_ratelimit hb_rl;
 };
 
 /* instance.c */
@@ -166,6 +188,15 @@ void vrrp_wait_start(struct vrrp_inst *in); /* vrrp_inst_start of a waiting inst
 /* 1 when the interface was re-created and the instance now waits to
  * attach to the new one, else 0. */
 int vrrp_reattach_if_recreated(struct vrrp_inst *in);
+
+/* quorum.c */
+/* Open or close the heartbeat sockets cfg needs (reload: the port may
+ * change). Returns 0, or -1 with err. */
+int vrrp_quorum_sockets(struct vrrp *v, const struct cfg *cfg, char *err, size_t errlen);
+void vrrp_quorum_close(struct vrrp *v);
+int vrrp_quorum_start(struct vrrp_inst *in); /* nothing unless quorum on; -1: no memory */
+void vrrp_quorum_stop(struct vrrp_inst *in);
+void vrrp_quorum_json(const struct vrrp_inst *in, struct sbuf *b);
 
 /* vrrp.c */
 struct vrrp_sock *vrrp_sock_get(struct vrrp *v, int ifindex, int family, int join, char *err,

@@ -172,6 +172,7 @@ static void free_all(struct vrrp *v)
         vrrp_inst_free(v->insts[i]);
     free(v->insts);
     track_stop(v->track);
+    vrrp_quorum_close(v);
     garp_close(&v->garp);
     nl_close(&v->nl);
     for (size_t i = 0; i < v->nproxies; i++)
@@ -204,7 +205,9 @@ struct vrrp *vrrp_start(struct ev_loop *loop, const struct cfg *cfg, char *err, 
     v->loop = loop;
     v->cfg = cfg;
     v->garp.arp_fd = v->garp.icmp_fd = -1;
-    if (nl_open(&v->nl, err, errlen) < 0 || garp_open(&v->garp, err, errlen) < 0)
+    v->hb_fd4 = v->hb_fd6 = -1;
+    if (nl_open(&v->nl, err, errlen) < 0 || garp_open(&v->garp, err, errlen) < 0 ||
+        vrrp_quorum_sockets(v, cfg, err, errlen) < 0)
         goto fail;
     v->track = track_start(loop, cfg, on_track_change, v, err, errlen);
     if (!v->track)
@@ -325,6 +328,12 @@ int vrrp_reload(struct vrrp *v, const struct cfg *cfg, char *err, size_t errlen)
     v->insts = next;
     v->ninsts = cfg->ninstances;
     int rc = track_reload(v->track, cfg, err, errlen);
+    char qerr[256];
+    if (vrrp_quorum_sockets(v, cfg, qerr, sizeof(qerr)) < 0) {
+        log_error("vrrp", NULL, "%s", qerr);
+        snprintf(err, errlen, "%s", qerr);
+        rc = -1;
+    }
     for (size_t i = 0; i < cfg->ninstances; i++) {
         if (next[i]) { /* kept: re-point into the new model */
             next[i]->c = &cfg->instances[i];

@@ -370,6 +370,9 @@ static const struct bad cases[] = {
      "t.conf:6:19: error: auth_pass needs auth_type PASS or AH\n"},
     {"quorum_without_peers", IN(VI("    quorum on\n")),
      "t.conf:5:12: error: quorum needs unicast_peer (the peers that make the majority)\n"},
+    {"quorum_with_one_peer", IN(VI("    quorum on\n    unicast_peer { 10.0.0.9 }\n")),
+     "t.conf:5:12: error: quorum with one unicast_peer: two nodes have no majority when they are "
+     "cut apart (each sees 1 of 2, so neither could hold the VIP); add a third node\n"},
     {"vip_lifetime_too_short", IN(VI("    vip_lifetime 1s\n")),
      "t.conf:5:18: error: vip_lifetime must be longer than advert_int (the master refreshes the "
      "VIP at every advert)\n"},

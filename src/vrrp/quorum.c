@@ -1,0 +1,360 @@
+/* quorum: the heartbeat on the wire and its effect (`quorum on`).
+ *
+ * The engine owns one UDP socket per address family, bound to the
+ * wildcard address and global quorum_port, opened while an instance has
+ * quorum on. Every half advert interval each such instance rotates its
+ * nonce, sends one heartbeat (hb.h) to each unicast peer from its advert
+ * source, and re-evaluates which peers it sees (a fresh heartbeat within
+ * two advert intervals). Whether it sees a majority is one row of its
+ * priority inputs (weight 0: without a majority the instance is in
+ * FAULT), so it releases the VIP within one master-down interval of losing
+ * the majority, and a backup without one never becomes master.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "vrrp/vrrp-int.h"
+
+static uint64_t random64(void)
+{
+    uint64_t r = 0;
+    if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+        r = ev_clock_ns() ^ ((uint64_t)getpid() << 32);
+    return r;
+}
+
+static const uint8_t *key_of(const struct vrrp *v, size_t *len)
+{
+    const char *k = v->cfg->global.quorum_key;
+    *len = k ? strlen(k) : 0;
+    return (const uint8_t *)k;
+}
+
+static uint64_t period_ms(const struct vrrp_inst *in)
+{
+    uint64_t p = in->c->advert_int_ms / 2;
+    return p < 10 ? 10 : p;
+}
+
+/* ---- receiving ---- */
+
+static void from_sockaddr(const struct sockaddr_storage *ss, struct vrrp_addr *a)
+{
+    memset(a, 0, sizeof(*a));
+    if (ss->ss_family == AF_INET) {
+        vrrp_addr_set(a, AF_INET, &((const struct sockaddr_in *)ss)->sin_addr);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct in6_addr *x = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(x))
+            vrrp_addr_set(a, AF_INET, &x->s6_addr[12]);
+        else
+            vrrp_addr_set(a, AF_INET6, x);
+    }
+}
+
+static struct vrrp_inst *find_instance(struct vrrp *v, const struct vrrp_hb *m)
+{
+    for (size_t i = 0; i < v->ninsts; i++) {
+        struct vrrp_inst *in = v->insts[i];
+        if (in->q && in->c->vrid == m->vrid && !strcmp(in->name, m->name))
+            return in;
+    }
+    return NULL;
+}
+
+static void hb_drop(struct vrrp *v, struct vrrp_inst *in, enum vrrp_hb_err e,
+                    const struct vrrp_addr *src)
+{
+    char s[INET6_ADDRSTRLEN];
+    if (in)
+        in->q->drops[e]++;
+    else
+        v->hb_drops[e]++;
+    /* a stale heartbeat is how every first contact looks: not worth a line */
+    if (e == VRRP_HB_STALE)
+        return;
+    log_rl(in ? &in->q->rl : &v->hb_rl, ev_now(v->loop) / NS_PER_MS, LOG_WARN, "vrrp",
+           in ? in->name : NULL, "dropped quorum heartbeat from %s: %s",
+           vrrp_addr_str(src, s, sizeof(s)), vrrp_hb_err_str(e));
+}
+
+static void hb_take(struct vrrp *v, const uint8_t *buf, size_t len, const struct vrrp_addr *src)
+{
+    size_t klen;
+    const uint8_t *key = key_of(v, &klen);
+    struct vrrp_hb m;
+    enum vrrp_hb_err e = vrrp_hb_decode(buf, len, key, klen, &m);
+    struct vrrp_inst *in = e == VRRP_HB_OK ? find_instance(v, &m) : NULL;
+    if (e == VRRP_HB_OK && !in)
+        e = VRRP_HB_UNKNOWN_INSTANCE;
+    if (e != VRRP_HB_OK) {
+        hb_drop(v, NULL, e, src);
+        return;
+    }
+    size_t i = 0;
+    while (i < in->c->npeers && !(in->peers && vrrp_addr_eq(&in->peers[i], src)))
+        i++;
+    if (i == in->c->npeers) {
+        hb_drop(v, in, VRRP_HB_UNKNOWN_PEER, src);
+        return;
+    }
+    e = vrrp_hb_take(&in->q->self, &in->q->peers[i], &m, ev_now(v->loop) / NS_PER_MS);
+    if (e != VRRP_HB_OK) {
+        hb_drop(v, in, e, src);
+        return;
+    }
+    in->q->received++;
+}
+
+static void on_hb_readable(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+    struct vrrp *v = io->arg;
+    uint8_t buf[VRRP_HB_MAX + 1];
+    for (int n = 0; n < 64; n++) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        ssize_t r = recvfrom(io->fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&ss, &sl);
+        if (r < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                log_rl(&v->hb_rl, ev_now(loop) / NS_PER_MS, LOG_WARN, "vrrp", NULL,
+                       "quorum socket: %s", strerror(errno));
+            return;
+        }
+        struct vrrp_addr src;
+        from_sockaddr(&ss, &src);
+        hb_take(v, buf, (size_t)r, &src);
+    }
+}
+
+/* ---- the engine's sockets ---- */
+
+static int open_one(struct vrrp *v, int family, char *err, size_t errlen)
+{
+    int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    struct sockaddr_storage ss = {0};
+    socklen_t sl;
+    if (family == AF_INET) {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)v->hb_port);
+        sl = sizeof(*s4);
+    } else {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)v->hb_port);
+        sl = sizeof(*s6);
+    }
+    if (fd < 0 ||
+        (family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+        bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+        snprintf(err, errlen, "quorum heartbeat socket (UDP port %u, %s): %s", v->hb_port,
+                 family == AF_INET ? "IPv4" : "IPv6", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    struct ev_io *io = family == AF_INET ? &v->hb_io4 : &v->hb_io6;
+    if (ev_io_start(v->loop, io, fd, EPOLLIN, on_hb_readable, v) < 0) {
+        snprintf(err, errlen, "watch the quorum socket: %s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void close_sockets(struct vrrp *v)
+{
+    if (v->hb_fd4 >= 0) {
+        ev_io_stop(v->loop, &v->hb_io4);
+        close(v->hb_fd4);
+    }
+    if (v->hb_fd6 >= 0) {
+        ev_io_stop(v->loop, &v->hb_io6);
+        close(v->hb_fd6);
+    }
+    v->hb_fd4 = v->hb_fd6 = -1;
+}
+
+int vrrp_quorum_sockets(struct vrrp *v, const struct cfg *cfg, char *err, size_t errlen)
+{
+    bool want4 = false, want6 = false;
+    for (size_t i = 0; i < cfg->ninstances; i++) {
+        const struct cfg_vrrp_instance *c = &cfg->instances[i];
+        if (c->quorum) {
+            want4 |= c->family == AF_INET;
+            want6 |= c->family == AF_INET6;
+        }
+    }
+    if (v->hb_port != cfg->global.quorum_port)
+        close_sockets(v);
+    v->hb_port = cfg->global.quorum_port;
+    v->hb_rl = (struct log_ratelimit){.interval_ms = 10000, .burst = 5};
+    if (want4 && v->hb_fd4 < 0 && (v->hb_fd4 = open_one(v, AF_INET, err, errlen)) < 0)
+        return -1;
+    if (want6 && v->hb_fd6 < 0 && (v->hb_fd6 = open_one(v, AF_INET6, err, errlen)) < 0)
+        return -1;
+    if (!want4 && v->hb_fd4 >= 0) {
+        ev_io_stop(v->loop, &v->hb_io4);
+        close(v->hb_fd4);
+        v->hb_fd4 = -1;
+    }
+    if (!want6 && v->hb_fd6 >= 0) {
+        ev_io_stop(v->loop, &v->hb_io6);
+        close(v->hb_fd6);
+        v->hb_fd6 = -1;
+    }
+    return 0;
+}
+
+void vrrp_quorum_close(struct vrrp *v)
+{
+    close_sockets(v);
+}
+
+/* ---- sending, and what it means ---- */
+
+static void send_one(struct vrrp_inst *in, size_t i)
+{
+    struct vrrp *v = in->v;
+    struct vrrp_hb m;
+    uint8_t buf[VRRP_HB_MAX];
+    size_t klen;
+    const uint8_t *key = key_of(v, &klen);
+    vrrp_hb_make(&in->q->self, &in->q->peers[i], in->c->vrid, in->name, &m);
+    size_t n = vrrp_hb_encode(&m, key, klen, buf, sizeof(buf));
+    const struct vrrp_addr *dst = &in->peers[i];
+    struct sockaddr_storage ss = {0};
+    socklen_t sl;
+    int fd;
+    if (dst->family == AF_INET) {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)v->hb_port);
+        memcpy(&s4->sin_addr, dst->u.b, 4);
+        sl = sizeof(*s4);
+        fd = v->hb_fd4;
+    } else {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)v->hb_port);
+        memcpy(&s6->sin6_addr, dst->u.b, 16);
+        sl = sizeof(*s6);
+        fd = v->hb_fd6;
+    }
+    if (n && fd >= 0 &&
+        sendto(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&ss, sl) == (ssize_t)n) {
+        in->q->sent++;
+        return;
+    }
+    char d[INET6_ADDRSTRLEN];
+    in->q->send_errors++;
+    log_rl(&in->q->rl, ev_now(v->loop) / NS_PER_MS, LOG_WARN, "vrrp", in->name,
+           "quorum heartbeat to %s not sent: %s", vrrp_addr_str(dst, d, sizeof(d)),
+           fd < 0 ? "no socket" : strerror(errno));
+}
+
+/* Which peers are seen now; a change of majority is logged with the
+ * count and fed to the instance's inputs. */
+static void evaluate(struct vrrp_inst *in, uint64_t now_ms)
+{
+    struct vrrp_quorum *q = in->q;
+    size_t n = in->c->npeers;
+    q->nseen = vrrp_hb_evaluate(q->peers, n, now_ms, 2 * in->c->advert_int_ms);
+    bool maj = vrrp_hb_majority(q->nseen, n);
+    if (maj == q->majority)
+        return;
+    q->majority = maj;
+    q->since_ms = now_ms;
+    q->changes++;
+    log_info("vrrp", in->name, "quorum %s: %zu of %zu nodes seen (this one included), %zu needed",
+             maj ? "gained" : "lost", q->nseen + 1, n + 1, (n + 1) / 2 + 1);
+    vrrp_inst_retrack(in);
+}
+
+static void on_hb_timer(struct ev_loop *loop, struct ev_timer *t)
+{
+    struct vrrp_inst *in = t->arg;
+    vrrp_hb_rotate(&in->q->self, random64());
+    for (size_t i = 0; i < in->c->npeers; i++)
+        send_one(in, i);
+    evaluate(in, ev_now(loop) / NS_PER_MS);
+    ev_timer_start(loop, t, period_ms(in) * NS_PER_MS, on_hb_timer, in);
+}
+
+int vrrp_quorum_start(struct vrrp_inst *in)
+{
+    if (!in->c->quorum || in->q)
+        return 0;
+    struct vrrp_quorum *q = calloc(1, sizeof(*q));
+    struct vrrp_hb_peer *p = calloc(in->c->npeers ? in->c->npeers : 1, sizeof(*p));
+    if (!q || !p) {
+        free(q);
+        free(p);
+        return -1;
+    }
+    q->peers = p;
+    q->self.boot = random64();
+    q->rl = (struct log_ratelimit){.interval_ms = 10000, .burst = 5};
+    vrrp_hb_rotate(&q->self, random64());
+    in->q = q;
+    q->t_hb.arg = in;
+    on_hb_timer(in->v->loop, &q->t_hb);
+    return 0;
+}
+
+void vrrp_quorum_stop(struct vrrp_inst *in)
+{
+    if (!in->q)
+        return;
+    ev_timer_stop(in->v->loop, &in->q->t_hb);
+    free(in->q->peers);
+    free(in->q);
+    in->q = NULL;
+}
+
+void vrrp_quorum_json(const struct vrrp_inst *in, struct sbuf *b)
+{
+    const struct vrrp_quorum *q = in->q;
+    uint64_t now_ms = ev_now(in->v->loop) / NS_PER_MS;
+    char a[INET6_ADDRSTRLEN];
+    if (!q) {
+        sbuf_puts(b, "null");
+        return;
+    }
+    sbuf_printf(b,
+                "{\"majority\":%s,\"nodes\":%zu,\"seen\":%zu,\"needed\":%zu,\"since_s\":%.3f,"
+                "\"sent\":%llu,\"received\":%llu,\"send_errors\":%llu,\"peers\":[",
+                q->majority ? "true" : "false", in->c->npeers + 1, q->nseen + 1,
+                (in->c->npeers + 1) / 2 + 1, q->since_ms ? (now_ms - q->since_ms) / 1e3 : -1.0,
+                (unsigned long long)q->sent, (unsigned long long)q->received,
+                (unsigned long long)q->send_errors);
+    for (size_t i = 0; i < in->c->npeers; i++) {
+        const struct vrrp_hb_peer *p = &q->peers[i];
+        sbuf_printf(b, "%s{\"address\":\"%s\",\"seen\":%s,\"since_s\":", i ? "," : "",
+                    vrrp_addr_str(&in->peers[i], a, sizeof(a)), p->seen ? "true" : "false");
+        if (p->since_ms)
+            sbuf_printf(b, "%.3f", (now_ms - p->since_ms) / 1e3);
+        else
+            sbuf_puts(b, "null");
+        sbuf_puts(b, "}");
+    }
+    sbuf_puts(b, "],\"drops\":{");
+    int first = 1;
+    for (int e = 1; e < VRRP_HB_ERR_COUNT; e++) {
+        if (!q->drops[e])
+            continue;
+        sbuf_printf(b, "%s\"%s\":%llu", first ? "" : ",", vrrp_hb_err_str((enum vrrp_hb_err)e),
+                    (unsigned long long)q->drops[e]);
+        first = 0;
+    }
+    sbuf_puts(b, "}}");
+}
