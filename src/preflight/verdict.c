@@ -142,9 +142,10 @@ void pf_judge_sysctl(const char *key, const struct pf_text *val, int by_module,
                      struct pf_verdict *v)
 {
     char fix[512];
+    int missing = !val->text && val->err == ENOENT;
     snprintf(fix, sizeof(fix), "%ssysctl -w %s=1 && echo %s=1 >> /etc/sysctl.d/99-kubernetes.conf",
-             by_module ? "modprobe br_netfilter && " : "", key, key);
-    if (!val->text && val->err == ENOENT && by_module) {
+             missing && by_module ? "modprobe br_netfilter && " : "", key, key);
+    if (missing && by_module) {
         say(v, PF_FAIL, fix, "%s does not exist: br_netfilter is not loaded", key);
         v->autofix = PF_AUTO_MODPROBE | PF_AUTO_SYSCTL;
         return;

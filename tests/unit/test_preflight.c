@@ -169,6 +169,10 @@ static void test_sysctl(void **state)
         pf_judge_sysctl(sysctl_cases[i].key, &sysctl_cases[i].val, sysctl_cases[i].by_module, &v);
         check(what, &v, &sysctl_cases[i].e);
     }
+    /* the file exists: the module is there, the fix needs no modprobe */
+    struct pf_verdict v;
+    pf_judge_sysctl(NF, &(struct pf_text)FILE_(NFP, "0\n"), 1, &v);
+    assert_null(strstr(v.fix, "modprobe"));
 }
 
 /* ---- SELinux ------------------------------------------------------------- */
