@@ -1,7 +1,8 @@
 /* Unit tests for src/preflight/verdict.c, the pure rules of `haplane
  * preflight`: one table per check, each row the file contents (or probe
  * result) and the expected status, --fix bits, and words that the message
- * and the fix command must hold.
+ * and the fix command must hold. Also pf_spawn (the one helper that runs a
+ * command), with true/false/echo.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "preflight/preflight-int.h"
 #include "preflight/verdict.h"
 
 #define NOFILE(p, e)                                                                               \
@@ -547,6 +549,25 @@ static void test_freebind(void **state)
     check("neither, unreadable", &v, &(struct expect){PF_FAIL, 0, "is unreadable", NULL});
 }
 
+/* ---- pf_spawn ------------------------------------------------------------ */
+
+static void test_spawn(void **state)
+{
+    char err[256] = "";
+    struct sbuf out;
+    sbuf_init(&out);
+    assert_int_equal(pf_spawn((const char *const[]){"true", NULL}, NULL, err, sizeof(err)), 0);
+    assert_int_equal(pf_spawn((const char *const[]){"false", NULL}, NULL, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "exited with status 1"));
+    assert_int_equal(
+        pf_spawn((const char *const[]){"no-such-tool-here", NULL}, NULL, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "no-such-tool-here: not found"));
+    assert_int_equal(pf_spawn((const char *const[]){"echo", "a b", NULL}, &out, err, sizeof(err)),
+                     0);
+    assert_string_equal(sbuf_str(&out), "a b\n");
+    sbuf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -557,6 +578,7 @@ int main(void)
         cmocka_unit_test(test_hostname),    cmocka_unit_test(test_resolve),
         cmocka_unit_test(test_arp_verdict), cmocka_unit_test(test_arp_probe_bytes),
         cmocka_unit_test(test_arp_claims),  cmocka_unit_test(test_freebind),
+        cmocka_unit_test(test_spawn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
