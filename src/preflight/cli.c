@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,9 +67,16 @@ struct pf_args {
     int fix, json, have_vip;
 };
 
-static int usage_error(const char *msg, const char *arg)
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
 {
-    fprintf(stderr, "haplane preflight: %s%s%s\n%s", msg, arg ? " " : "", arg ? arg : "", pf_usage);
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("haplane preflight: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n%s", pf_usage);
     return EXIT_USAGE;
 }
 
@@ -102,23 +110,23 @@ static int parse_args(int argc, char **argv, struct pf_args *a)
         if (opt == 'h')
             return fputs(pf_usage, stdout), 0;
         if (opt == OPT_VIP && parse_vip(optarg, a->vip, sizeof(a->vip)) < 0)
-            return usage_error("--vip: not an IPv4 or IPv6 address:", optarg);
+            return usage_error("--vip: '%s' is not an IPv4 or IPv6 address", optarg);
         if (opt == OPT_ROOT && parse_root(optarg, a->root, sizeof(a->root)) < 0)
-            return usage_error("--root: not a directory:", optarg);
+            return usage_error("--root: '%s' is not a directory", optarg);
         if (opt == OPT_PORT) {
             unsigned long p = strtoul(optarg, &end, 10);
             if (!*optarg || *end || p == 0 || p > 65535)
-                return usage_error("--port: not a port (1-65535):", optarg);
+                return usage_error("--port: '%s' is not a port (1-65535)", optarg);
             a->port = (unsigned)p;
         }
         a->have_vip |= opt == OPT_VIP;
         a->fix |= opt == OPT_FIX;
         a->json |= opt == OPT_JSON;
         if (opt == '?' || opt == ':')
-            return usage_error("unknown or incomplete option", argv[optind - 1]);
+            return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
     }
     if (optind < argc)
-        return usage_error("unexpected argument", argv[optind]);
+        return usage_error("unexpected argument '%s'", argv[optind]);
     return -1;
 }
 
