@@ -166,8 +166,8 @@ static void ck_ports(struct pf_ctx *c, const struct pf_check *k, struct pf_verdi
     pf_judge_ports(nft, c->nft_err, has, c->port, v);
 }
 
-/* The name in /etc/hostname (first word), for the resolve check. */
-static void etc_hostname(const struct pf_ctx *c, char *name, size_t len)
+/* The name in /etc/hostname (its first word), for the resolve check. */
+static void etc_hostname(const struct pf_ctx *c, char name[256])
 {
     struct pf_file f;
     pf_file_read(c, "/etc/hostname", &f);
@@ -175,7 +175,6 @@ static void etc_hostname(const struct pf_ctx *c, char *name, size_t len)
     if (f.t.text)
         sscanf(f.t.text, "%255s", name);
     pf_file_free(&f);
-    (void)len;
 }
 
 static void ck_hostname(struct pf_ctx *c, const struct pf_check *k, struct pf_verdict *v)
@@ -194,7 +193,7 @@ static void ck_resolve(struct pf_ctx *c, const struct pf_check *k, struct pf_ver
     char name[256], store[8][64], gai[160], node[64];
     struct pf_resolved res = {0};
     struct pf_file hosts;
-    etc_hostname(c, name, sizeof(name));
+    etc_hostname(c, name);
     if (!name[0] && !c->root[0] && gethostname(name, sizeof(name)) < 0)
         name[0] = 0;
     name[sizeof(name) - 1] = 0;
@@ -227,7 +226,10 @@ static void ck_freebind(struct pf_ctx *c, const struct pf_check *k, struct pf_ve
     char shown[80];
     struct pf_file f;
     int err = pf_probe_freebind(c->vip, shown, sizeof(shown));
-    pf_file_read(c, "/proc/sys/net/ipv4/ip_nonlocal_bind", &f);
+    pf_file_read(c,
+                 c->vip && strchr(c->vip, ':') ? "/proc/sys/net/ipv6/ip_nonlocal_bind"
+                                               : "/proc/sys/net/ipv4/ip_nonlocal_bind",
+                 &f);
     pf_judge_freebind(shown, err, &f.t, v);
     pf_file_free(&f);
 }

@@ -586,24 +586,23 @@ int pf_arp_claims(const uint8_t *frame, size_t len, const uint8_t vip[4], const 
 void pf_judge_freebind(const char *addr, int bind_err, const struct pf_text *nonlocal,
                        struct pf_verdict *v)
 {
-    const char *fix = "sysctl -w net.ipv4.ip_nonlocal_bind=1 && echo net.ipv4.ip_nonlocal_bind=1 "
-                      ">> /etc/sysctl.d/99-kubernetes.conf";
-    char w[16] = "";
+    const char *key = strchr(addr, ':') ? "net.ipv6.ip_nonlocal_bind" : "net.ipv4.ip_nonlocal_bind";
+    char w[16] = "", fix[160];
     const char *p = nonlocal && nonlocal->text ? nonlocal->text : NULL;
     if (p)
         next_word(&p, w, sizeof(w));
+    snprintf(fix, sizeof(fix), "sysctl -w %s=1 && echo %s=1 >> /etc/sysctl.d/99-kubernetes.conf",
+             key, key);
     if (!bind_err)
         return say(v, PF_PASS, NULL,
                    "a socket with IP_FREEBIND binds %s: the proxy can listen on the VIP before "
                    "holding it",
                    addr);
     if (!strcmp(w, "1"))
-        return say(v, PF_PASS, NULL,
-                   "IP_FREEBIND failed (%s) but net.ipv4.ip_nonlocal_bind = 1 lets the proxy "
-                   "bind %s",
-                   strerror(bind_err), addr);
+        return say(v, PF_PASS, NULL, "IP_FREEBIND failed (%s) but %s = 1 lets the proxy bind %s",
+                   strerror(bind_err), key, addr);
     say(v, PF_FAIL, fix,
-        "cannot bind %s with IP_FREEBIND (%s) and net.ipv4.ip_nonlocal_bind is %s: a proxy "
-        "bound to the VIP fails to start on a backup",
-        addr, strerror(bind_err), w[0] ? w : "unreadable");
+        "cannot bind %s with IP_FREEBIND (%s) and %s is %s: a proxy bound to the VIP fails to "
+        "start on a backup",
+        addr, strerror(bind_err), key, w[0] ? w : "unreadable");
 }

@@ -127,7 +127,8 @@ int pf_arp_claims(const uint8_t *frame, size_t len, const uint8_t vip[4], const 
                   uint8_t from[6]);
 
 /* IP_FREEBIND: bind_err is the errno of a bind() to a non-local address with
- * IP_FREEBIND set (0: it worked); nonlocal: net.ipv4.ip_nonlocal_bind. */
+ * IP_FREEBIND set (0: it worked); nonlocal: net.ipv4.ip_nonlocal_bind, or
+ * net.ipv6.ip_nonlocal_bind when addr is IPv6. */
 void pf_judge_freebind(const char *addr, int bind_err, const struct pf_text *nonlocal,
                        struct pf_verdict *v);
 

@@ -353,6 +353,8 @@ def test_arp_vip_outside_every_subnet_is_not_probed(lab, haplane_bin):
 def test_arp_ipv6_vip_is_skipped(lab, haplane_bin):
     c = lab_checks(lab, haplane_bin, "master1", "--vip", hlab.VIP6)
     assert c["vip-arp"]["status"] == "skip" and "IPv6" in c["vip-arp"]["message"]
+    assert c["freebind"]["status"] == "pass"
+    assert "binds %s" % hlab.VIP6 in c["freebind"]["message"]
 
 
 def test_ports_from_the_nftables_ruleset(lab, haplane_bin):

@@ -547,6 +547,10 @@ static void test_freebind(void **state)
                            "sysctl -w net.ipv4.ip_nonlocal_bind=1"});
     pf_judge_freebind("10.0.0.100", EPERM, &(struct pf_text)NOFILE(NLB, ENOENT), &v);
     check("neither, unreadable", &v, &(struct expect){PF_FAIL, 0, "is unreadable", NULL});
+    pf_judge_freebind("fd00::100", EADDRNOTAVAIL, &(struct pf_text)FILE_(NLB, "0\n"), &v);
+    check("IPv6: its own sysctl", &v,
+          &(struct expect){PF_FAIL, 0, "net.ipv6.ip_nonlocal_bind is 0",
+                           "sysctl -w net.ipv6.ip_nonlocal_bind=1"});
 }
 
 /* ---- pf_spawn ------------------------------------------------------------ */
