@@ -10,6 +10,7 @@
 #include "ctl/ctl.h"
 #include "daemon.h"
 #include "log.h"
+#include "preflight/preflight.h"
 #include "util/sbuf.h"
 
 /* Exit codes: 0 ok, 1 failure (bad config, daemon error), 2 usage error. */
@@ -41,6 +42,7 @@ static const char *const usage_main =
     "  status [--json]      state of a running daemon (via its control socket)\n"
     "  drain PROXY SERVER   stop sending new connections to a server (maintenance)\n"
     "  undrain PROXY SERVER put a drained server back in service\n"
+    "  preflight [--vip ADDR] [--fix]   check this node's preparation, with fix commands\n"
     "  version              print the version\n"
     "  help [COMMAND]       this text, or a command's options\n"
     "\n"
@@ -382,15 +384,15 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run},     {"check", cmd_check},   {"convert", cmd_convert}, {"status", cmd_status},
-    {"drain", cmd_drain}, {"undrain", cmd_drain}, {"version", cmd_version},
+    {"drain", cmd_drain}, {"undrain", cmd_drain}, {"version", cmd_version}, {"preflight", pf_cmd},
 };
 
 static const char *command_usage(const char *name)
 {
     const char *const table[][2] = {
-        {"run", usage_run},         {"check", usage_check}, {"convert", usage_convert},
-        {"status", usage_status},   {"drain", usage_drain}, {"undrain", usage_drain},
-        {"version", usage_version},
+        {"run", usage_run},         {"check", usage_check},  {"convert", usage_convert},
+        {"status", usage_status},   {"drain", usage_drain},  {"undrain", usage_drain},
+        {"version", usage_version}, {"preflight", pf_usage},
     };
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
         if (!strcmp(name, table[i][0]))
@@ -401,7 +403,7 @@ static const char *command_usage(const char *name)
 /* Commands of the design that later work adds: say so instead of "unknown". */
 static int planned(const char *name)
 {
-    static const char *const later[] = {"preflight", "manifest", "node-local"};
+    static const char *const later[] = {"manifest", "node-local"};
     for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
         if (!strcmp(name, later[i]))
             return 1;
