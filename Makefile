@@ -1,7 +1,8 @@
 # haplane: one daemon for the API server VIP (VRRP) and its TCP load balancer.
 #
 #   make            build/haplane
-#   make check      install test deps, unit tests (ASan/UBSan), integration tests (root)
+#   make check      install test deps, lint, unit tests (ASan/UBSan), integration tests (root)
+#   make lint       the man pages (mandoc -T lint)
 #   make demo       the seed's cluster in network namespaces (root)
 #   make bench      side-by-side benchmarks (see bench/README.md)
 #   make fuzz       short fuzz runs of the pure parsers (clang, libFuzzer)
@@ -41,7 +42,7 @@ UTSRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UTBINS  := $(UTSRCS:tests/unit/%.c=$(A)/%)
 ALIBOBJS := $(LIBSRCS:%.c=$(A)/%.o)
 
-.PHONY: all check unit integration deps demo bench fuzz install clean format FORCE
+.PHONY: all check lint lint-man unit integration deps demo bench fuzz install clean format FORCE
 # keep unit-test objects between runs (they are intermediates of a pattern rule)
 .SECONDARY:
 
@@ -88,8 +89,16 @@ unit: $(UTBINS)
 integration: $(B)/haplane
 	HAPLANE_BIN=$(CURDIR)/$(B)/haplane $(PYTHON) -m pytest -ra tests/integration
 
+# Each lint SKIPS with a message when its tool is missing, and fails when
+# CI=true (scripts/install-deps installs the tools).
+lint: lint-man
+
+lint-man:
+	@scripts/lint-man
+
 check: deps
 	$(MAKE) all
+	$(MAKE) lint
 	$(MAKE) unit
 	$(MAKE) integration
 
