@@ -2,7 +2,7 @@
 #
 #   make            build/haplane
 #   make check      install test deps, lint, unit tests (ASan/UBSan), integration tests (root)
-#   make lint       the man pages (mandoc -T lint)
+#   make lint       the man pages (mandoc -T lint) and the systemd unit (systemd-analyze)
 #   make demo       the seed's cluster in network namespaces (root)
 #   make bench      side-by-side benchmarks (see bench/README.md)
 #   make fuzz       short fuzz runs of the pure parsers (clang, libFuzzer)
@@ -42,7 +42,8 @@ UTSRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UTBINS  := $(UTSRCS:tests/unit/%.c=$(A)/%)
 ALIBOBJS := $(LIBSRCS:%.c=$(A)/%.o)
 
-.PHONY: all check lint lint-man unit integration deps demo bench fuzz install clean format FORCE
+.PHONY: all check lint lint-man lint-unit unit integration deps demo bench fuzz install clean \
+        format FORCE
 # keep unit-test objects between runs (they are intermediates of a pattern rule)
 .SECONDARY:
 
@@ -91,10 +92,13 @@ integration: $(B)/haplane
 
 # Each lint SKIPS with a message when its tool is missing, and fails when
 # CI=true (scripts/install-deps installs the tools).
-lint: lint-man
+lint: lint-man lint-unit
 
 lint-man:
 	@scripts/lint-man
+
+lint-unit: $(B)/haplane
+	@scripts/lint-unit $(B)/haplane
 
 check: deps
 	$(MAKE) all
