@@ -8,6 +8,7 @@ the tree changed since, which is what `make install` would do anyway).
 import filecmp
 import glob
 import os
+import re
 import stat
 import subprocess
 
@@ -93,3 +94,40 @@ def test_master_example_is_the_documented_one(haplane_bin):
     path = os.path.join(ROOT, "examples", "master.conf")
     cp = subprocess.run([haplane_bin, "check", "-f", path], capture_output=True, text=True)
     assert cp.stdout.strip() == "%s: ok: 1 vrrp instance, 1 proxy, 3 servers" % path, cp
+
+
+def help_text(haplane_bin, *args):
+    cp = subprocess.run([haplane_bin] + list(args), capture_output=True, text=True)
+    assert cp.returncode == 0, cp
+    return cp.stdout
+
+
+def test_man_page_covers_help(haplane_bin):
+    """haplane(8) documents every command `haplane --help` lists and every
+    option of every command's --help; the commands the binary calls not
+    built yet are marked so there."""
+    man = open(os.path.join(ROOT, "man", "haplane.8")).read()
+    main = help_text(haplane_bin, "--help")
+    section = main.split("commands:\n", 1)[1].split("\n\n", 1)[0]
+    commands = sorted({ln.split()[0] for ln in section.splitlines() if ln.startswith("  ")
+                       and not ln.startswith("   ")})
+    assert "run" in commands and "drain" in commands, commands
+    missing = [c for c in commands if ".Cm %s" % c not in man and "Cm %s |" % c not in man
+               and "| %s" % c not in man]
+    assert missing == [], "commands not in man/haplane.8: %s" % missing
+
+    options = set()
+    for cmd in commands + ["undrain"]:
+        if cmd == "help":
+            continue
+        text = help_text(haplane_bin, cmd, "--help") + main
+        options |= set(re.findall(r"(?<![\w-])(--?[a-z][a-z-]*)", text))
+    # mdoc writes --json as "Fl -json" and -f as "Fl f"
+    missing = sorted(o for o in options if "Fl %s" % o[1:] not in man)
+    assert missing == [], "options not in man/haplane.8: %s" % missing
+
+    for name in ("preflight", "manifest", "node-local"):
+        cp = subprocess.run([haplane_bin, name], capture_output=True, text=True)
+        if "not built yet" in cp.stderr:
+            assert ".Cm %s" % name in man, name
+    assert "are part of the design but not built yet" in man
