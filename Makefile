@@ -1,17 +1,22 @@
 # haplane: one daemon for the API server VIP (VRRP) and its TCP load balancer.
 #
 #   make            build/haplane
-#   make check      install test deps, unit tests (ASan/UBSan), integration tests (root)
+#   make check      install test deps, lint, unit tests (ASan/UBSan), integration tests (root)
+#   make lint       the man pages (mandoc -T lint) and the systemd unit (systemd-analyze)
 #   make demo       the seed's cluster in network namespaces (root)
 #   make bench      side-by-side benchmarks (see bench/README.md)
 #   make fuzz       short fuzz runs of the pure parsers (clang, libFuzzer)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (binary, unit, man pages, docs, examples)
 #   make CC=clang   any target with clang
 
 CC      ?= cc
 PYTHON  ?= /usr/bin/python3
 PREFIX  ?= /usr/local
 DESTDIR ?=
+MANDIR  ?= $(PREFIX)/share/man
+DOCDIR  ?= $(PREFIX)/share/doc/haplane
+# systemd reads units from /usr/local/lib/systemd/system as well as /usr/lib/...
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 GITREV  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
@@ -41,7 +46,8 @@ UTSRCS  := $(sort $(wildcard tests/unit/test_*.c))
 UTBINS  := $(UTSRCS:tests/unit/%.c=$(A)/%)
 ALIBOBJS := $(LIBSRCS:%.c=$(A)/%.o)
 
-.PHONY: all check unit integration deps demo bench fuzz install clean format FORCE
+.PHONY: all check lint lint-man lint-unit unit integration deps demo bench fuzz install clean \
+        format FORCE
 # keep unit-test objects between runs (they are intermediates of a pattern rule)
 .SECONDARY:
 
@@ -88,8 +94,19 @@ unit: $(UTBINS)
 integration: $(B)/haplane
 	HAPLANE_BIN=$(CURDIR)/$(B)/haplane $(PYTHON) -m pytest -ra tests/integration
 
+# Each lint SKIPS with a message when its tool is missing, and fails when
+# CI=true (scripts/install-deps installs the tools).
+lint: lint-man lint-unit
+
+lint-man:
+	@scripts/lint-man
+
+lint-unit: $(B)/haplane
+	@scripts/lint-unit $(B)/haplane
+
 check: deps
 	$(MAKE) all
+	$(MAKE) lint
 	$(MAKE) unit
 	$(MAKE) integration
 
@@ -103,10 +120,20 @@ bench: $(B)/haplane
 fuzz:
 	@scripts/fuzz
 
+# The unit runs $(PREFIX)/sbin/haplane. No configuration is installed:
+# /etc/haplane/haplane.conf is the administrator's (start from
+# $(DOCDIR)/examples/master.conf).
 install: $(B)/haplane
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/doc/haplane
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UNITDIR) \
+	           $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 $(B)/haplane $(DESTDIR)$(PREFIX)/sbin/haplane
-	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/haplane/
+	sed 's|/usr/local/sbin/haplane|$(PREFIX)/sbin/haplane|' contrib/haplane.service \
+	    > $(DESTDIR)$(UNITDIR)/haplane.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/haplane.service
+	install -m 0644 man/haplane.8 $(DESTDIR)$(MANDIR)/man8/haplane.8
+	install -m 0644 man/haplane.conf.5 $(DESTDIR)$(MANDIR)/man5/haplane.conf.5
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 examples/*.conf $(DESTDIR)$(DOCDIR)/examples/
 
 format:
 	clang-format -i $(SRCS) $(wildcard src/*.h src/*/*.h tests/unit/*.c tests/unit/*.h)

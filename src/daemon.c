@@ -20,6 +20,7 @@
 #include "log.h"
 #include "util/sbuf.h"
 #include "proxy/proxy.h"
+#include "sdnotify/sdnotify.h"
 #include "vrrp/vrrp.h"
 
 struct daemon {
@@ -40,6 +41,7 @@ struct daemon {
     struct reload_job *job;
     struct ev_io job_io;
     bool reload_again; /* SIGHUP came during that wait */
+    struct sdn sdn;    /* systemd's notify socket, when there is one */
 };
 
 struct reload_job {
@@ -96,6 +98,7 @@ static void reject_reload(struct daemon *dm, const char *what, const char *err)
     snprintf(dm->last_reload_error, sizeof(dm->last_reload_error), "%s%.490s", what, err);
     log_error("main", NULL, "reload rejected, generation %u keeps running: %s%s", dm->generation,
               what, err);
+    sdn_reloaded(&dm->sdn); /* the old configuration runs: ready again */
 }
 
 /* The second half of a reload: next is loaded and valid, its names (if
@@ -124,6 +127,7 @@ static void apply_reload(struct daemon *dm, struct cfg *next, const struct px_na
     dm->loaded_ns = ev_now(loop);
     dm->last_reload_error[0] = 0;
     log_summary(dm, "reloaded");
+    sdn_reloaded(&dm->sdn);
 }
 
 static void *resolver_main(void *arg)
@@ -202,6 +206,7 @@ static void on_reload(struct ev_loop *loop, int signo, void *arg)
         return;
     }
     log_info("main", NULL, "SIGHUP: reloading %s", dm->config_path);
+    sdn_reloading(&dm->sdn, ev_clock_ns());
     char err[512];
     struct cfg *next = load_config(dm->sources, err, sizeof(err));
     if (!next) {
@@ -220,6 +225,7 @@ static void on_terminate(struct ev_loop *loop, int signo, void *arg)
     struct daemon *dm = arg;
     dm->exit_signal = signo;
     log_info("main", NULL, "%s: shutting down", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+    sdn_stopping(&dm->sdn, signo == SIGTERM ? "shutting down (SIGTERM)" : "shutting down (SIGINT)");
     ev_stop(loop);
 }
 
@@ -235,6 +241,20 @@ static void on_proxy_health(const char *proxy, int healthy, void *arg)
 {
     struct daemon *dm = arg;
     vrrp_proxy_health_set(dm->vrrp, proxy, healthy);
+}
+
+/* STATUS= for the service manager: "vi MASTER, apiserver 3/3 servers up". */
+static void status_line(struct sbuf *r, void *arg)
+{
+    struct daemon *dm = arg;
+    vrrp_status_line(dm->vrrp, r);
+    px_status_line(dm->px, r);
+    if (dm->job)
+        sbuf_printf(r, "%sreload in progress", r->len ? ", " : "");
+    else if (dm->last_reload_error[0])
+        sbuf_printf(r, "%slast reload rejected", r->len ? ", " : "");
+    if (!r->len)
+        sbuf_puts(r, "running, nothing configured");
 }
 
 static void status_json(struct daemon *dm, struct sbuf *r)
@@ -356,6 +376,9 @@ int daemon_run(const struct daemon_opts *o)
     struct daemon dm;
     char err[512];
     memset(&dm, 0, sizeof(dm));
+    /* first: takes NOTIFY_SOCKET and WATCHDOG_* out of the environment
+     * before any thread exists */
+    sdn_init(&dm.sdn);
     /* before the proxy raises the fd limit: scripts get this one back */
     ev_child_save_limits();
     dm.ctl.fd = -1;
@@ -363,8 +386,10 @@ int daemon_run(const struct daemon_opts *o)
     imp_describe(&o->sources, dm.config_path, sizeof(dm.config_path));
     dm.started_ns = ev_clock_ns();
     dm.cfg = load_config(&o->sources, err, sizeof(err));
-    if (!dm.cfg)
+    if (!dm.cfg) {
+        sdn_close(&dm.sdn);
         return 1;
+    }
     dm.generation = 1;
     dm.loaded_ns = dm.started_ns;
     int rc = 1;
@@ -374,6 +399,8 @@ int daemon_run(const struct daemon_opts *o)
     if (setup(&dm, o) < 0)
         goto out;
     apply_scheduling(&dm.cfg->global);
+    /* listeners bound, VRRP instances started, control socket open */
+    sdn_ready(&dm.sdn, dm.loop, status_line, &dm);
     if (ev_run(dm.loop) < 0) {
         log_error("main", NULL, "event loop failed: %m");
         goto out;
@@ -390,6 +417,7 @@ out:
     if (rc == 0)
         log_info("main", NULL, "stopped");
     ctl_close(&dm.ctl);
+    sdn_close(&dm.sdn);
     ev_loop_free(dm.loop);
     cfg_free(dm.cfg);
     return rc;

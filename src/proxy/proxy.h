@@ -65,6 +65,9 @@ void px_stop(struct px *px);
 /* Status: a JSON object keyed by proxy name ({} for NULL), and text. */
 void px_status_json(struct px *px, struct sbuf *out);
 void px_status_text(struct px *px, struct sbuf *out);
+/* One line for the service manager: "NAME UP/ALL servers up" per proxy,
+ * appended to out after ", " when out is not empty. */
+void px_status_line(struct px *px, struct sbuf *out);
 
 /* Called on the main loop whenever a proxy's health for VRRP track_proxy
  * changes: 1 when it has at least one server that can take new connections

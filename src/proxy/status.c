@@ -119,6 +119,17 @@ void px_status_json(struct px *px, struct sbuf *o)
     sbuf_puts(o, "}");
 }
 
+void px_status_line(struct px *px, struct sbuf *o)
+{
+    for (size_t i = 0; px && i < px->nents; i++) {
+        struct px_gen *g = px->ents[i].gen;
+        unsigned up = 0;
+        for (size_t k = 0; k < g->nsrv; k++)
+            up += atomic_load(&g->srv[k].s->healthy) ? 1 : 0;
+        sbuf_printf(o, "%s%s %u/%zu servers up", o->len ? ", " : "", g->name, up, g->nsrv);
+    }
+}
+
 static void text_server(struct sbuf *o, const struct px_gsrv *gs)
 {
     struct px_srv *s = gs->s;

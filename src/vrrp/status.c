@@ -200,3 +200,10 @@ void vrrp_status_text(struct vrrp *v, struct sbuf *b)
     for (size_t i = 0; v && i < v->ninsts; i++)
         text_instance(b, v->insts[i]);
 }
+
+void vrrp_status_line(struct vrrp *v, struct sbuf *b)
+{
+    for (size_t i = 0; v && i < v->ninsts; i++)
+        sbuf_printf(b, "%s%s %s", b->len ? ", " : "", v->insts[i]->name,
+                    vrrp_state_name(v->insts[i]->fsm.state));
+}

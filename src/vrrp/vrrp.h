@@ -33,5 +33,8 @@ void vrrp_proxy_health_set(struct vrrp *v, const char *name, int healthy);
 
 void vrrp_status_json(struct vrrp *v, struct sbuf *out);
 void vrrp_status_text(struct vrrp *v, struct sbuf *out);
+/* One line for the service manager: "NAME STATE" per instance, appended to
+ * out after ", " when out is not empty. */
+void vrrp_status_line(struct vrrp *v, struct sbuf *out);
 
 #endif

@@ -62,7 +62,7 @@ def isolated(*argv):
 class Daemon:
     """haplane run in its own network namespace; stopped by pid."""
 
-    def __init__(self, binary, tmp, conf_text):
+    def __init__(self, binary, tmp, conf_text, env=None):
         self.conf = tmp / "haplane.conf"
         self.conf.write_text(conf_text)
         self.control = tmp / "control.sock"
@@ -72,7 +72,7 @@ class Daemon:
         self.proc = subprocess.Popen(
             isolated(binary, "run", "-f", str(self.conf), "--control", str(self.control),
                      "--log-level", "debug"),
-            stdout=self.logf, stderr=subprocess.STDOUT)
+            stdout=self.logf, stderr=subprocess.STDOUT, env=env)
 
     def status(self, as_json=True):
         argv = [self.binary, "status", "--control", str(self.control)]
