@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "vrrp/vrrp-int.h"
@@ -222,6 +223,44 @@ void vrrp_quorum_close(struct vrrp *v)
 
 /* ---- sending, and what it means ---- */
 
+/* Send buf to dst from src (when set): peers know this node by its advert
+ * source, and left to itself the kernel may pick the VIP (an IPv6 VIP on
+ * the same /64 is chosen as soon as it is installed). */
+static ssize_t send_from(int fd, const uint8_t *buf, size_t n, const struct sockaddr *to,
+                         socklen_t tolen, const struct vrrp_addr *src)
+{
+    struct iovec iov = {.iov_base = (void *)buf, .iov_len = n};
+    union {
+        char b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+        struct cmsghdr align;
+    } cb;
+    struct msghdr mh = {
+        .msg_name = (void *)to, .msg_namelen = tolen, .msg_iov = &iov, .msg_iovlen = 1};
+    memset(&cb, 0, sizeof(cb));
+    if (src->family == AF_INET && to->sa_family == AF_INET) {
+        struct in_pktinfo pi = {0};
+        memcpy(&pi.ipi_spec_dst, src->u.b, 4);
+        mh.msg_control = cb.b;
+        mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = IPPROTO_IP;
+        c->cmsg_type = IP_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(pi));
+        memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+    } else if (src->family == AF_INET6 && to->sa_family == AF_INET6) {
+        struct in6_pktinfo pi = {0};
+        memcpy(&pi.ipi6_addr, src->u.b, 16);
+        mh.msg_control = cb.b;
+        mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(pi));
+        memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+    }
+    return sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 static void send_one(struct vrrp_inst *in, size_t i)
 {
     struct vrrp *v = in->v;
@@ -250,8 +289,7 @@ static void send_one(struct vrrp_inst *in, size_t i)
         sl = sizeof(*s6);
         fd = v->hb_fd6;
     }
-    if (n && fd >= 0 &&
-        sendto(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&ss, sl) == (ssize_t)n) {
+    if (n && fd >= 0 && send_from(fd, buf, n, (struct sockaddr *)&ss, sl, &in->src) == (ssize_t)n) {
         in->q->sent++;
         return;
     }

@@ -9,6 +9,7 @@ quorum off shows the split brain (so the test can fail). Bad heartbeats
 from a stranger are dropped and counted and change nothing.
 """
 
+import signal
 import socket
 import struct
 import time
@@ -16,7 +17,7 @@ import time
 import pytest
 
 import vrrp_lab
-from vrrp_lab import MASTERS, VIP, conf, ipv4, unicast_of, wait_for
+from vrrp_lab import MASTERS, VIP, VIP6, conf, hlab, ipv4, unicast_of, wait_for
 
 LAB_OPTIONS = {"etcd": False}
 PRIOS = {"master1": 100, "master2": 110, "master3": 120}
@@ -143,3 +144,42 @@ def test_two_node_quorum_is_refused(vr, lab, haplane_bin):
     cp = lab.run("master1", [haplane_bin, "check", "-f", path], check=False)
     assert cp.returncode == 1
     assert "two nodes have no majority" in cp.stderr
+
+
+def test_quorum_over_ipv6_and_reload(vr, lab):
+    """Unicast IPv6 peers: the heartbeat runs over IPv6 and the cut-off holder
+    releases the VIP6; a reload that turns quorum off and on again keeps the
+    group working."""
+    def text(h, quorum=True):
+        peers = [hlab.ipv6(p) for p in MASTERS if p != h]
+        return conf(h, PRIOS[h], gextra="quorum_key %s" % KEY, vips=(VIP6 + "/64",),
+                    unicast=(hlab.ipv6(h), peers), extra="quorum on" if quorum else "")
+    for h in reversed(MASTERS):
+        vr.start(h, text(h))
+    vr.wait_holder("master3", timeout=5, vip=VIP6)
+    for h in MASTERS:
+        wait_for(lambda h=h: (vr.status(h)["quorum"] or {}).get("seen") == 3, 3, 0.05,
+                 "%s sees the whole group over IPv6" % h)
+    mon = vr.monitor(addrs=(VIP6,))
+    t = time.monotonic()
+    lab.cut("master3", "master1")
+    lab.cut("master3", "master2")
+    try:
+        vr.wait_holder("master2", timeout=3, vip=VIP6, hosts=["master1", "master2"])
+        time.sleep(1.0)
+        assert vr.holders(VIP6) == ["master2"]
+        double = sum(e - s for s, e, _ in mon.overlaps(VIP6, t_from=t))
+        assert double <= DOWN_110, double
+    finally:
+        lab.heal("master3")
+        mon.close()
+    vr.wait_holder("master3", timeout=5, vip=VIP6)
+    # reload master1 without quorum, then with it again
+    for quorum in (False, True):
+        vr.write("master1", "haplane.conf", text("master1", quorum))
+        vr.send("master1", signal.SIGHUP)
+        wait_for(lambda q=quorum: (vr.status("master1")["quorum"] is not None) == q, 3, 0.05,
+                 "master1 reloaded with quorum %s" % quorum)
+    wait_for(lambda: (vr.status("master1")["quorum"] or {}).get("seen") == 3, 3, 0.05,
+             "master1 sees the group again")
+    assert vr.holders(VIP6) == ["master3"]
