@@ -236,27 +236,27 @@ static ssize_t send_from(int fd, const uint8_t *buf, size_t n, const struct sock
     } cb;
     struct msghdr mh = {
         .msg_name = (void *)to, .msg_namelen = tolen, .msg_iov = &iov, .msg_iovlen = 1};
-    memset(&cb, 0, sizeof(cb));
+    struct in_pktinfo pi4 = {0};
+    struct in6_pktinfo pi6 = {0};
+    const void *pi = NULL;
+    size_t len = 0;
+    int level = 0, type = 0;
     if (src->family == AF_INET && to->sa_family == AF_INET) {
-        struct in_pktinfo pi = {0};
-        memcpy(&pi.ipi_spec_dst, src->u.b, 4);
-        mh.msg_control = cb.b;
-        mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = IPPROTO_IP;
-        c->cmsg_type = IP_PKTINFO;
-        c->cmsg_len = CMSG_LEN(sizeof(pi));
-        memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+        memcpy(&pi4.ipi_spec_dst, src->u.b, 4);
+        pi = &pi4, len = sizeof(pi4), level = IPPROTO_IP, type = IP_PKTINFO;
     } else if (src->family == AF_INET6 && to->sa_family == AF_INET6) {
-        struct in6_pktinfo pi = {0};
-        memcpy(&pi.ipi6_addr, src->u.b, 16);
+        memcpy(&pi6.ipi6_addr, src->u.b, 16);
+        pi = &pi6, len = sizeof(pi6), level = IPPROTO_IPV6, type = IPV6_PKTINFO;
+    }
+    if (pi) {
+        memset(&cb, 0, sizeof(cb));
         mh.msg_control = cb.b;
-        mh.msg_controllen = CMSG_SPACE(sizeof(pi));
+        mh.msg_controllen = CMSG_SPACE(len);
         struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = IPPROTO_IPV6;
-        c->cmsg_type = IPV6_PKTINFO;
-        c->cmsg_len = CMSG_LEN(sizeof(pi));
-        memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+        c->cmsg_level = level;
+        c->cmsg_type = type;
+        c->cmsg_len = CMSG_LEN(len);
+        memcpy(CMSG_DATA(c), pi, len);
     }
     return sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
