@@ -106,9 +106,12 @@ static void nomem(struct prep *p)
 
 /* ---- logical lines -------------------------------------------------------- */
 
+/* Make room for `more` bytes after kl->len. On success kl->s and kl->col
+ * are allocated even when nothing is asked for (an empty first line is
+ * copied with memcpy, which must not be given NULL). */
 static bool kl_room(struct prep *p, struct kline *kl, size_t more)
 {
-    if (kl->len + more <= kl->cap)
+    if (kl->s && kl->len + more <= kl->cap)
         return true;
     size_t cap = (kl->len + more) * 2 + 16;
     char *s = realloc(kl->s, cap);
