@@ -23,6 +23,7 @@ struct ctl_client {
     int slot;
     int fd;
     uint64_t seq;   /* order of acceptance */
+    pid_t pid;      /* the peer process (SO_PEERCRED); 0 when unknown */
     bool answering; /* the line came; the reply is being written */
     struct ev_io io;
     struct ev_timer timeout;
@@ -127,21 +128,40 @@ static void on_client(struct ev_loop *loop, struct ev_io *io, uint32_t events)
     client_answer(cl);
 }
 
+/* Slots held by the process that holds cl. */
+static int held_by(const struct ctl *c, const struct ctl_client *cl)
+{
+    int n = 0;
+    for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+        n += c->clients[i] && c->clients[i]->pid == cl->pid;
+    return n;
+}
+
 /* A free slot; when none is, the oldest client still waiting for its
  * request line is closed (counted as evicted) and its slot returned, so
- * that idle connections cannot lock the operator out. -1: every client is
- * being answered. */
+ * that idle connections cannot lock the operator out. The oldest is taken
+ * among the clients of the process holding the most slots: one that
+ * reconnects as soon as it is closed only ever pushes out its own
+ * connections, not an operator's that is about to send its line. -1:
+ * every client is being answered. */
 static int take_slot(struct ctl *c)
 {
-    struct ctl_client *oldest = NULL;
+    struct ctl_client *victim = NULL;
+    int victim_held = 0;
 
     for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
         struct ctl_client *cl = c->clients[i];
         if (!cl)
             return i;
-        if (!cl->answering && (!oldest || cl->seq < oldest->seq))
-            oldest = cl;
+        if (cl->answering)
+            continue;
+        int held = held_by(c, cl);
+        if (!victim || held > victim_held || (held == victim_held && cl->seq < victim->seq)) {
+            victim = cl;
+            victim_held = held;
+        }
     }
+    struct ctl_client *oldest = victim;
     if (!oldest)
         return -1;
     int slot = oldest->slot;
@@ -167,6 +187,10 @@ static void client_new(struct ctl *c, int fd)
     cl->slot = slot;
     cl->fd = fd;
     cl->seq = ++c->seq;
+    struct ucred cred;
+    socklen_t credlen = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) == 0)
+        cl->pid = cred.pid;
     sbuf_init(&cl->reply);
     c->clients[slot] = cl;
     ev_timer_start(c->loop, &cl->timeout, CTL_IDLE_MS * NS_PER_MS, on_client_timeout, cl);

@@ -160,6 +160,36 @@ def test_check_good_and_bad(haplane_bin, tmp_path):
     assert cp.returncode == 1 and "missing.conf" in cp.stderr
 
 
+HAP_HEAD = """\
+listen api
+    bind 127.0.0.1:16443
+    option httpchk GET /readyz
+"""
+
+
+@pytest.mark.parametrize("case", ["sni_control_byte", "too_many_servers"])
+def test_check_refuses_what_run_refuses(haplane_bin, tmp_path, case):
+    """`haplane check --haproxy F` and `haplane run --haproxy F` refuse the
+    same files with the same FILE:LINE:COL: message (issue 10, item 5)."""
+    hap = tmp_path / "haproxy.cfg"
+    if case == "sni_control_byte":
+        hap.write_bytes(HAP_HEAD.encode() + b"    server m1 127.0.0.1:6443 check check-ssl "
+                        b"verify none check-sni api\x15.local\n")
+        want = "%s:4:68: error: invalid sni 'api\\x15.local': not a host name" % hap
+    else:
+        hap.write_text(HAP_HEAD + "".join("    server m%d 127.0.%d.%d:6443 check\n"
+                                          % (i, i // 250, i % 250 + 1) for i in range(3000)))
+        want = "%s:68:12: error: proxy 'api' has 3000 servers, at most 64" % hap
+    check = run([haplane_bin, "check", "--haproxy", str(hap)])
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert want in check.stderr
+    ran = run(isolated(haplane_bin, "run", "--haproxy", str(hap), "--control",
+                       str(tmp_path / "c.sock")))
+    assert ran.returncode == 1
+    assert want in ran.stderr.replace("\\\\", "\\")   # the log line is logfmt-escaped
+    assert not (tmp_path / "c.sock").exists()
+
+
 def test_run_bad_config_refuses_to_start(haplane_bin, tmp_path):
     conf = tmp_path / "bad.conf"
     conf.write_text(BAD)

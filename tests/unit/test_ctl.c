@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "ctl/ctl.h"
@@ -145,11 +146,55 @@ static void oldest_idle_gives_way(void **state)
         close(idle[i]);
 }
 
+/* The slot given up is taken from the process holding the most: a
+ * process that reconnects as soon as it is closed pushes out its own
+ * connections, not the operator's (here the oldest of all). */
+static void heaviest_holder_gives_way(void **state)
+{
+    struct fixture *f = *state;
+    int mine = client(f->path), go[2], done[2], fd;
+    char buf[64] = "", c = 0;
+
+    pump(f->loop);
+    assert_int_equal(pipe(go), 0);
+    assert_int_equal(pipe(done), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) { /* another process fills the other 15 slots and waits */
+        /* the daemon's side of `mine` was inherited: closed here, so that
+         * its eviction would show in the parent as an end of file */
+        for (int x = 3; x < 1024; x++)
+            if (x != go[1] && x != done[0])
+                close(x);
+        for (int i = 0; i < CTL_MAX_CLIENTS - 1; i++)
+            client(f->path);
+        if (write(go[1], "x", 1) != 1 || read(done[0], &c, 1) < 0)
+            _exit(1);
+        _exit(0);
+    }
+    assert_int_equal(read(go[0], &c, 1), 1);
+    pump(f->loop);
+    fd = client(f->path);
+    assert_int_equal(send(fd, "status\n", 7, 0), 7);
+    pump(f->loop);
+    assert_int_equal(recv(fd, buf, sizeof(buf) - 1, 0), 12);
+    assert_int_equal(f->ctl.evicted, 1);
+    assert_int_equal(recv(mine, buf, sizeof(buf), MSG_DONTWAIT), -1); /* kept */
+    assert_int_equal(write(done[1], "x", 1), 1);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(status, 0);
+    close(fd);
+    close(mine);
+    close(go[0]), close(go[1]), close(done[0]), close(done[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(socket_file_never_open_to_all, setup, teardown),
         cmocka_unit_test_setup_teardown(oldest_idle_gives_way, setup, teardown),
+        cmocka_unit_test_setup_teardown(heaviest_holder_gives_way, setup, teardown),
     };
     return cmocka_run_group_tests_name("ctl", tests, NULL, NULL);
 }
