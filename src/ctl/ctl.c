@@ -14,8 +14,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define CTL_LINE_MAX 512
-#define CTL_SPARE    "/dev/null"
+#define CTL_LINE_MAX     512
+#define CTL_SPARE        "/dev/null"
+#define CTL_ACCEPT_BATCH 64
 
 /* One connection: read a line, then write the reply, then close. */
 struct ctl_client {
@@ -161,12 +162,11 @@ static int take_slot(struct ctl *c)
             victim_held = held;
         }
     }
-    struct ctl_client *oldest = victim;
-    if (!oldest)
+    if (!victim)
         return -1;
-    int slot = oldest->slot;
+    int slot = victim->slot;
     c->evicted++;
-    client_free(oldest);
+    client_free(victim);
     return slot;
 }
 
@@ -233,11 +233,13 @@ static void accept_failed(struct ctl *c, int err)
         spare_reserve(c);
 }
 
+/* At most CTL_ACCEPT_BATCH connections per wakeup: a flood of connections
+ * waits for the next iteration, after the timers (VRRP) have run. */
 static void on_accept(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 {
     struct ctl *c = io->arg;
 
-    for (;;) {
+    for (int n = 0; n < CTL_ACCEPT_BATCH; n++) {
         int fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
             client_new(c, fd);
