@@ -1,8 +1,9 @@
 /* The oracle shared by the importer harnesses (fuzz_import_*.c): whatever
  * an importer accepts must convert (cfg_write_converted, as `haplane
  * convert` does) to a native file that loads (cfg_load_buffer) without an
- * error; `haplane check` and `run` agree only if that holds. abort() with
- * the input's diagnostics and the converted text otherwise.
+ * error; `haplane check` and `run` agree only if that holds. And the file
+ * must mean the same: both models write the same canonical text. abort()
+ * with the input's diagnostics and the texts otherwise.
  *
  * Nothing is read from the disk: keepalived's `include` is refused
  * (no_include), the native reload has include disabled too, machine facts
@@ -14,10 +15,22 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "import/import.h"
 
 static const char *const fuzz_env[] = {"APISERVER_PORT=6443", "LB_PORT=16443", "EMPTY=", NULL};
+
+static char *fuzz_canon(const struct cfg *c, size_t *len)
+{
+    char *buf = NULL;
+    FILE *f = open_memstream(&buf, len);
+
+    if (!f || cfg_write_native(c, f) != 0)
+        abort();
+    fclose(f);
+    return buf;
+}
 
 static void fuzz_reload(const struct cfg *c, const struct cfg_diags *first)
 {
@@ -39,6 +52,14 @@ static void fuzz_reload(const struct cfg *c, const struct cfg_diags *first)
         fprintf(stderr, "----\n%s----\n", conv);
         abort();
     }
+    size_t l1, l2;
+    char *w1 = fuzz_canon(c, &l1), *w2 = fuzz_canon(c2, &l2);
+    if (l1 != l2 || memcmp(w1, w2, l1)) {
+        fprintf(stderr, "the converted file means something else:\n%s----\n%s", w1, w2);
+        abort();
+    }
+    free(w1);
+    free(w2);
     cfg_free(c2);
     cfg_diags_free(&d);
     free(conv);
