@@ -275,8 +275,11 @@ static void status_json(struct daemon *dm, struct sbuf *r)
         sbuf_json_str(r, dm->last_reload_error);
     else
         sbuf_puts(r, "null");
-    sbuf_printf(r, "},\"control\":{\"requests\":%lu,\"rejected\":%lu},", dm->ctl.requests,
-                dm->ctl.rejected);
+    sbuf_printf(r,
+                "},\"control\":{\"requests\":%lu,\"rejected\":%lu,\"evicted\":%lu,"
+                "\"timed_out\":%lu,\"accept_errors\":%lu},",
+                dm->ctl.requests, dm->ctl.rejected, dm->ctl.evicted, dm->ctl.timed_out,
+                dm->ctl.accept_errors);
     sbuf_puts(r, "\"vrrp\":");
     vrrp_status_json(dm->vrrp, r);
     sbuf_puts(r, ",\"proxies\":");
@@ -300,6 +303,12 @@ static void status_text(struct daemon *dm, struct sbuf *r)
     if (dm->last_reload_error[0])
         sbuf_printf(r, "last reload REJECTED (running generation %u): %s\n", dm->generation,
                     dm->last_reload_error);
+    if (dm->ctl.rejected || dm->ctl.evicted || dm->ctl.timed_out || dm->ctl.accept_errors)
+        sbuf_printf(r,
+                    "control    %lu answered, %lu rejected, %lu idle evicted, %lu timed out, "
+                    "%lu accept errors\n",
+                    dm->ctl.requests, dm->ctl.rejected, dm->ctl.evicted, dm->ctl.timed_out,
+                    dm->ctl.accept_errors);
     vrrp_status_text(dm->vrrp, r);
     px_status_text(dm->px, r);
 }

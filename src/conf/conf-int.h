@@ -232,6 +232,14 @@ int cfg_arg_cmd(struct cfg_ctx *cx, const struct cfg_tok *t, size_t n, struct cf
  * group (no escapes). Returns 0, or -1 with err set. Exposed for tests. */
 int cfg_split_cmd(const char *s, struct cfg_cmd *c, char *err, size_t errlen);
 
+/* Whether s is a host name a health check may send as TLS server name and
+ * Host (what cfg_parse_endpoint takes as NAME, under 254 bytes). Pure. */
+bool cfg_valid_sni(const char *s);
+
+/* s for a message: visible ASCII as is, any other byte as \xNN, at most
+ * 80 bytes of s. Returns buf. */
+const char *cfg_quote(const char *s, char *buf, size_t len);
+
 /* ---- source files (source.c: the only file-system access) -------------- */
 
 /* Read a whole file (at most 16 MiB). Returns 0, or -1 with err set. */

@@ -216,6 +216,15 @@ struct cfg_vrrp_instance {
     } at;
 };
 
+/* Limits that the running daemon enforces, here so that loading a file
+ * (`haplane check`, `run`, SIGHUP) refuses what the daemon could not start.
+ * CFG_MAX_SERVERS equals PX_BALANCE_MAX_SERVERS (src/proxy/balance.h; a unit
+ * test asserts it). CFG_CHECK_PATH_MAX keeps the health check's request
+ * (method <= 16, path, host <= 253 or an address, fixed lines) inside the
+ * checker's 1024-byte request buffer (src/check/checker.c CHK_REQ_MAX). */
+#define CFG_MAX_SERVERS    64
+#define CFG_CHECK_PATH_MAX 512
+
 enum cfg_balance { CFG_BALANCE_ROUNDROBIN = 0, CFG_BALANCE_LEASTCONN, CFG_BALANCE_SOURCE };
 enum cfg_relay { CFG_RELAY_SPLICE = 0, CFG_RELAY_COPY };
 enum cfg_check_kind { CFG_CHECK_TCP = 0, CFG_CHECK_HTTP, CFG_CHECK_HTTPS, CFG_CHECK_NONE };
@@ -227,7 +236,8 @@ enum cfg_tls_verify { CFG_VERIFY_NONE = 0, CFG_VERIFY_REQUIRED };
 struct cfg_check {
     enum cfg_check_kind kind;   /* tcp (connect only) */
     char *method;               /* http(s): GET, HEAD, ...; NULL for tcp */
-    char *path;                 /* http(s): starts with '/'; NULL for tcp */
+    char *path;                 /* http(s): starts with '/', visible ASCII, at most
+                                   CFG_CHECK_PATH_MAX bytes; NULL for tcp */
     uint16_t expect;            /* expected HTTP status, 100-599; 200 */
     uint64_t interval_ms;       /* between checks of a server; 1s */
     uint64_t fast_interval_ms;  /* while a server is between states; = interval */
@@ -239,8 +249,8 @@ struct cfg_check {
     char *cert, *key;           /* https: client certificate and key; NULL */
     char *sni;                  /* https: server name; NULL: none */
     struct {
-        struct cfg_pos kind, expect, interval, fast_interval, timeout, fall, rise, verify, ca, cert,
-            key, sni;
+        struct cfg_pos kind, path, expect, interval, fast_interval, timeout, fall, rise, verify, ca,
+            cert, key, sni;
     } at;
 };
 

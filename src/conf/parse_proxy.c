@@ -120,19 +120,6 @@ static const struct opt check_opts[] = {
     {"verify", 1}, {"ca", 1},       {"cert", 1},          {"key", 1},     {"sni", 1},
 };
 
-static int valid_sni(const char *s)
-{
-    struct cfg_endpoint e;
-    char err[8], buf[300];
-    int r;
-
-    snprintf(buf, sizeof(buf), "%s:1", s);
-    r = cfg_parse_endpoint(buf, 1, &e, err, sizeof(err));
-    if (r == 0)
-        cfg_endpoint_free(&e);
-    return r == 0 && e.kind == CFG_HOST_NAME && strlen(s) < 254;
-}
-
 /* One "NAME VALUE" check option; o is its index in check_opts. */
 static int check_opt(struct cfg_ctx *cx, struct cfg_check *c, int o, const struct cfg_tok *v)
 {
@@ -164,8 +151,11 @@ static int check_opt(struct cfg_ctx *cx, struct cfg_check *c, int o, const struc
     case O_KEY:
         return cfg_arg_str(cx, v, &c->key);
     default:
-        if (!valid_sni(v->s))
-            return cfg_err(cx, v, "invalid sni '%.80s': not a host name", v->s);
+        if (!cfg_valid_sni(v->s)) {
+            char q[400];
+            return cfg_err(cx, v, "invalid sni '%s': not a host name",
+                           cfg_quote(v->s, q, sizeof(q)));
+        }
         return cfg_arg_str(cx, v, &c->sni);
     }
 }
@@ -193,6 +183,7 @@ static int check_request(struct cfg_ctx *cx, struct cfg_check *c, const struct c
         return cfg_err(cx, &t[1], "invalid check path '%.80s': must start with '/'", t[1].s);
     if (cfg_arg_str(cx, &t[0], &c->method) < 0)
         return -1;
+    c->at.path = cfg_tok_pos(cx, &t[1]);
     return cfg_arg_str(cx, &t[1], &c->path);
 }
 

@@ -377,6 +377,44 @@ static void check_instances(struct vctx *v)
 
 /* ---- proxy ------------------------------------------------------------------ */
 
+static bool visible(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+            return false;
+    return true;
+}
+
+/* What the checker refuses when it builds its request (method, path, Host
+ * from sni; src/check/http.c chk_http_build_request) is refused here, so
+ * that `haplane check` agrees with `run` whatever filled the model. */
+static void check_http_request(struct vctx *v, const struct cfg_check *c)
+{
+    const struct cfg_pos *at = c->at.path.line ? &c->at.path : &c->at.kind;
+    size_t m = c->method ? strlen(c->method) : 0;
+    char q[400];
+
+    if (c->sni && !cfg_valid_sni(c->sni))
+        verr(v, &c->at.sni, "invalid sni '%s': not a host name", cfg_quote(c->sni, q, sizeof(q)));
+    if ((c->kind != CFG_CHECK_HTTP && c->kind != CFG_CHECK_HTTPS) || !c->path)
+        return;
+    for (size_t i = 0; i < m; i++)
+        if (c->method[i] < 'A' || c->method[i] > 'Z')
+            m = 0;
+    if (m == 0 || m > 16)
+        verr(v, &c->at.kind, "invalid check method '%s': expected GET, HEAD, ...",
+             cfg_quote(c->method ? c->method : "", q, sizeof(q)));
+    if (c->path[0] != '/' || !visible(c->path))
+        verr(v, at,
+             "invalid check path '%s': visible ASCII only (no control bytes, spaces or bytes "
+             "above 0x7e)",
+             cfg_quote(c->path, q, sizeof(q)));
+    else if (strlen(c->path) > CFG_CHECK_PATH_MAX)
+        verr(v, at,
+             "check path is %zu bytes long, at most %d (the check request must fit its buffer)",
+             strlen(c->path), CFG_CHECK_PATH_MAX);
+}
+
 static void check_check(struct vctx *v, struct cfg_check *c)
 {
     if (!c->at.fast_interval.line)
@@ -387,6 +425,7 @@ static void check_check(struct vctx *v, struct cfg_check *c)
         verr(v, &c->at.key, "check key needs cert (the client certificate)");
     if (c->ca && c->verify == CFG_VERIFY_NONE)
         vwarn(v, &c->at.ca, "ca is not used with verify none");
+    check_http_request(v, c);
 }
 
 static bool binds_clash(const struct cfg_endpoint *a, const struct cfg_endpoint *b)
@@ -433,6 +472,10 @@ static bool same_endpoint(const struct cfg_endpoint *a, const struct cfg_endpoin
 
 static void check_servers(struct vctx *v, const struct cfg_proxy *px)
 {
+    /* the balancer's table holds CFG_MAX_SERVERS (src/proxy/balance.h) */
+    if (px->nservers > CFG_MAX_SERVERS)
+        verr(v, &px->servers[CFG_MAX_SERVERS].pos, "proxy '%s' has %zu servers, at most %d",
+             px->name, px->nservers, CFG_MAX_SERVERS);
     DUP_NAMES(v, px->servers, px->nservers, "server");
     for (size_t i = 1; i < px->nservers; i++)
         for (size_t j = 0; j < i; j++)

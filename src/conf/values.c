@@ -261,6 +261,40 @@ int cfg_parse_endpoint(const char *s, int allow_name, struct cfg_endpoint *out, 
     return 0;
 }
 
+bool cfg_valid_sni(const char *s)
+{
+    struct cfg_endpoint e;
+    char err[8], buf[300];
+    int r;
+
+    if (strlen(s) >= 254)
+        return false;
+    snprintf(buf, sizeof(buf), "%s:1", s);
+    r = cfg_parse_endpoint(buf, 1, &e, err, sizeof(err));
+    if (r == 0)
+        cfg_endpoint_free(&e);
+    return r == 0 && e.kind == CFG_HOST_NAME;
+}
+
+const char *cfg_quote(const char *s, char *buf, size_t len)
+{
+    size_t n = 0;
+
+    if (!len)
+        return buf;
+    buf[0] = '\0';
+    for (size_t i = 0; s[i] && i < 80 && n + 5 < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c > 0x20 && c < 0x7f)
+            buf[n++] = (char)c;
+        else
+            n += (size_t)snprintf(buf + n, len - n, "\\x%02x", c);
+        buf[n] = '\0';
+    }
+    return buf;
+}
+
 /* One argument of a command line: a bare word, or '...' / "..." kept whole. */
 static const char *split_one(const char *p, char **arg, char *err, size_t errlen)
 {

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +14,18 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define CTL_LINE_MAX   512
-#define CTL_TIMEOUT_NS (5 * NS_PER_S)
+#define CTL_LINE_MAX     512
+#define CTL_SPARE        "/dev/null"
+#define CTL_ACCEPT_BATCH 64
 
 /* One connection: read a line, then write the reply, then close. */
 struct ctl_client {
     struct ctl *ctl;
     int slot;
     int fd;
+    uint64_t seq;   /* order of acceptance */
+    pid_t pid;      /* the peer process (SO_PEERCRED); 0 when unknown */
+    bool answering; /* the line came; the reply is being written */
     struct ev_io io;
     struct ev_timer timeout;
     char line[CTL_LINE_MAX];
@@ -42,6 +47,13 @@ static int fill_addr(struct sockaddr_un *sa, const char *path, char *err, size_t
     return 0;
 }
 
+/* Take the spare fd back when it was given up (EMFILE) and one is free. */
+static void spare_reserve(struct ctl *c)
+{
+    if (c->spare < 0)
+        c->spare = open(CTL_SPARE, O_RDONLY | O_CLOEXEC);
+}
+
 static void client_free(struct ctl_client *cl)
 {
     struct ctl *c = cl->ctl;
@@ -51,6 +63,7 @@ static void client_free(struct ctl_client *cl)
     sbuf_free(&cl->reply);
     c->clients[cl->slot] = NULL;
     free(cl);
+    spare_reserve(c);
 }
 
 static void client_write(struct ctl_client *cl)
@@ -68,8 +81,18 @@ static void client_write(struct ctl_client *cl)
     client_free(cl);
 }
 
+static void on_client_timeout(struct ev_loop *loop, struct ev_timer *t)
+{
+    struct ctl_client *cl = t->arg;
+    cl->ctl->timed_out++;
+    client_free(cl);
+}
+
 static void client_answer(struct ctl_client *cl)
 {
+    cl->answering = true;
+    ev_timer_stop(cl->ctl->loop, &cl->timeout);
+    ev_timer_start(cl->ctl->loop, &cl->timeout, CTL_WRITE_MS * NS_PER_MS, on_client_timeout, cl);
     cl->line[cl->line_len] = 0;
     char *nl = strpbrk(cl->line, "\r\n");
     if (nl)
@@ -106,33 +129,127 @@ static void on_client(struct ev_loop *loop, struct ev_io *io, uint32_t events)
     client_answer(cl);
 }
 
-static void on_client_timeout(struct ev_loop *loop, struct ev_timer *t)
+/* Slots held by the process that holds cl. */
+static int held_by(const struct ctl *c, const struct ctl_client *cl)
 {
-    client_free(t->arg);
+    int n = 0;
+    for (int i = 0; i < CTL_MAX_CLIENTS; i++)
+        n += c->clients[i] && c->clients[i]->pid == cl->pid;
+    return n;
 }
 
+/* A free slot; when none is, the oldest client still waiting for its
+ * request line is closed (counted as evicted) and its slot returned, so
+ * that idle connections cannot lock the operator out. The oldest is taken
+ * among the clients of the process holding the most slots: one that
+ * reconnects as soon as it is closed only ever pushes out its own
+ * connections, not an operator's that is about to send its line. -1:
+ * every client is being answered. */
+static int take_slot(struct ctl *c)
+{
+    struct ctl_client *victim = NULL;
+    int victim_held = 0;
+
+    for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
+        struct ctl_client *cl = c->clients[i];
+        if (!cl)
+            return i;
+        if (cl->answering)
+            continue;
+        int held = held_by(c, cl);
+        if (!victim || held > victim_held || (held == victim_held && cl->seq < victim->seq)) {
+            victim = cl;
+            victim_held = held;
+        }
+    }
+    if (!victim)
+        return -1;
+    int slot = victim->slot;
+    c->evicted++;
+    client_free(victim);
+    return slot;
+}
+
+/* Serve accepted connection fd (owned from here on). Its request is often
+ * in the socket already: it is read at once, before later connections
+ * could push it out. */
+static void client_new(struct ctl *c, int fd)
+{
+    int slot = take_slot(c);
+    struct ctl_client *cl = slot >= 0 ? calloc(1, sizeof(*cl)) : NULL;
+    if (!cl || ev_io_start(c->loop, &cl->io, fd, EPOLLIN, on_client, cl) < 0) {
+        free(cl);
+        c->rejected++;
+        close(fd);
+        return;
+    }
+    cl->ctl = c;
+    cl->slot = slot;
+    cl->fd = fd;
+    cl->seq = ++c->seq;
+    struct ucred cred;
+    socklen_t credlen = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &credlen) == 0)
+        cl->pid = cred.pid;
+    sbuf_init(&cl->reply);
+    c->clients[slot] = cl;
+    ev_timer_start(c->loop, &cl->timeout, CTL_IDLE_MS * NS_PER_MS, on_client_timeout, cl);
+    on_client(c->loop, &cl->io, EPOLLIN);
+}
+
+static void on_accept(struct ev_loop *loop, struct ev_io *io, uint32_t events);
+
+static void on_backoff(struct ev_loop *loop, struct ev_timer *t)
+{
+    struct ctl *c = t->arg;
+    spare_reserve(c);
+    if (ev_io_start(loop, &c->io, c->fd, EPOLLIN, on_accept, c) < 0)
+        ev_timer_start(loop, &c->backoff, CTL_BACKOFF_MS * NS_PER_MS, on_backoff, c);
+}
+
+/* accept failed with err (EMFILE, ENFILE, ENOBUFS, ENOMEM, ...). The
+ * listener is level-triggered: a waiting connection would wake the loop
+ * again at once, forever. So the spare fd is given up to take one waiting
+ * client (served if it can be), the listener pauses for CTL_BACKOFF_MS,
+ * and a rate-limited line says so. */
+static void accept_failed(struct ctl *c, int err)
+{
+    int fd = -1;
+
+    c->accept_errors++;
+    if ((err == EMFILE || err == ENFILE) && c->spare >= 0) {
+        close(c->spare);
+        c->spare = -1;
+        fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    }
+    ev_io_stop(c->loop, &c->io);
+    ev_timer_start(c->loop, &c->backoff, CTL_BACKOFF_MS * NS_PER_MS, on_backoff, c);
+    log_rl(&c->rl, ev_now(c->loop) / NS_PER_MS, LOG_WARN, "ctl", c->path,
+           "accept: %s; not accepting for %d ms%s", strerror(err), CTL_BACKOFF_MS,
+           fd >= 0 ? " (one waiting client is served with the spare descriptor)" : "");
+    if (fd >= 0)
+        client_new(c, fd); /* the spare is taken back when it closes */
+    else
+        spare_reserve(c);
+}
+
+/* At most CTL_ACCEPT_BATCH connections per wakeup: a flood of connections
+ * waits for the next iteration, after the timers (VRRP) have run. */
 static void on_accept(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 {
     struct ctl *c = io->arg;
-    int fd;
-    while ((fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-        int slot = -1;
-        for (int i = 0; i < CTL_MAX_CLIENTS && slot < 0; i++)
-            if (!c->clients[i])
-                slot = i;
-        struct ctl_client *cl = slot >= 0 ? calloc(1, sizeof(*cl)) : NULL;
-        if (!cl) {
-            c->rejected++;
-            close(fd);
+
+    for (int n = 0; n < CTL_ACCEPT_BATCH; n++) {
+        int fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0) {
+            client_new(c, fd);
             continue;
         }
-        cl->ctl = c;
-        cl->slot = slot;
-        cl->fd = fd;
-        sbuf_init(&cl->reply);
-        c->clients[slot] = cl;
-        ev_io_start(loop, &cl->io, fd, EPOLLIN, on_client, cl);
-        ev_timer_start(loop, &cl->timeout, CTL_TIMEOUT_NS, on_client_timeout, cl);
+        if (errno == EINTR || errno == ECONNABORTED)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            accept_failed(c, errno);
+        return;
     }
 }
 
@@ -164,12 +281,23 @@ static int make_parent_dir(const char *path, char *err, size_t errlen)
     return rc;
 }
 
+/* bind() creates the socket file with the socket inode's mode minus the
+ * umask (Linux unix_bind); a fresh socket's mode is 0777, so the file would
+ * be open to everyone until the chmod after it. The mode is set on the
+ * socket first, so the file is never more open than 0660. */
+static int bind_private(int fd, const struct sockaddr_un *sa)
+{
+    if (fchmod(fd, 0660) < 0)
+        return -1;
+    return bind(fd, (const struct sockaddr *)sa, sizeof(*sa));
+}
+
 int ctl_open(struct ctl *c, struct ev_loop *loop, const char *path, ctl_handler h, void *arg,
              char *err, size_t errlen)
 {
     struct sockaddr_un sa;
     memset(c, 0, sizeof(*c));
-    c->fd = -1;
+    c->fd = c->spare = -1;
     if (fill_addr(&sa, path, err, errlen) < 0 || make_parent_dir(path, err, errlen) < 0)
         return -1;
     if (socket_alive(&sa)) {
@@ -177,9 +305,12 @@ int ctl_open(struct ctl *c, struct ev_loop *loop, const char *path, ctl_handler 
         return -1;
     }
     unlink(path);
+    c->spare = open(CTL_SPARE, O_RDONLY | O_CLOEXEC);
+    c->rl.interval_ms = 10000;
+    c->rl.burst = 1;
     c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (c->fd < 0 || bind(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0660) < 0 ||
-        listen(c->fd, 16) < 0) {
+    if (c->fd < 0 || bind_private(c->fd, &sa) < 0 || chmod(path, 0660) < 0 ||
+        listen(c->fd, 64) < 0) {
         snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
         goto fail;
     }
@@ -195,7 +326,9 @@ int ctl_open(struct ctl *c, struct ev_loop *loop, const char *path, ctl_handler 
 fail:
     if (c->fd >= 0)
         close(c->fd);
-    c->fd = -1;
+    if (c->spare >= 0)
+        close(c->spare);
+    c->fd = c->spare = -1;
     free(c->path);
     c->path = NULL;
     return -1;
@@ -209,8 +342,11 @@ void ctl_close(struct ctl *c)
         if (c->clients[i])
             client_free(c->clients[i]);
     ev_io_stop(c->loop, &c->io);
+    ev_timer_stop(c->loop, &c->backoff);
     close(c->fd);
-    c->fd = -1;
+    if (c->spare >= 0)
+        close(c->spare);
+    c->fd = c->spare = -1;
     unlink(c->path);
     free(c->path);
     c->path = NULL;

@@ -66,7 +66,7 @@ struct hap_px {
     size_t nservers;
     struct {
         struct cfg_pos mode, backend, balance, connect, client, server, tunnel, check, retries,
-            maxconn, backlog, redispatch, chk, hc_send, hc_ssl, hc_expect, disabled;
+            maxconn, backlog, redispatch, chk, hc_send, hc_uri, hc_ssl, hc_expect, disabled;
     } at;
 };
 

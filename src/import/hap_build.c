@@ -253,6 +253,7 @@ static void build_check(struct bctx *b, struct cfg_proxy *px, const struct hap_p
         if (dupstr(&c->method, be->hc_method ? be->hc_method : "OPTIONS") < 0 ||
             dupstr(&c->path, be->hc_uri ? be->hc_uri : "/") < 0)
             berr(b, NULL, "out of memory");
+        c->at.path = be->at.hc_uri;
         c->expect = be->hc_expect ? be->hc_expect : 200;
         c->at.expect = be->at.hc_expect;
         if (!be->hc_expect)

@@ -149,6 +149,7 @@ static int httpchk(struct hap_rd *h, struct hap_px *px, const struct hap_line *l
         check_version(h, &l->w[a + 2]);
     set_chk(h, px, HC_HTTP, "httpchk", &l->w[a - 1]);
     px->at.hc_send = hap_pos(h, &l->w[a - 1]);
+    px->at.hc_uri = u ? hap_pos(h, u) : px->at.hc_send;
     if (hap_set_str(h, &px->hc_method, m ? m->s : "OPTIONS") < 0)
         return -1;
     return hap_set_str(h, &px->hc_uri, u ? u->s : "/");
@@ -249,6 +250,8 @@ static int hc_send(struct hap_rd *h, struct hap_px *px, const struct hap_line *l
             return -1;
         if (k == 1 && (check_uri(h, v) < 0 || hap_set_str(h, &px->hc_uri, v->s) < 0))
             return -1;
+        if (k == 1)
+            px->at.hc_uri = hap_pos(h, v);
         if (k == 2)
             check_version(h, v);
         if (k >= 3 && k <= 6)

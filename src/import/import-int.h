@@ -28,6 +28,7 @@ struct ka_opts {
     const char *config_id;      /* `@word` lines match this; NULL: none matches */
     unsigned max_errors;        /* 0: 50 */
     unsigned max_include_depth; /* 0: 8 */
+    bool no_include;            /* `include` is an error, no file is read */
 };
 
 /* Run keepalived's line preprocessing over the file `name` (text buf):

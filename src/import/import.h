@@ -23,6 +23,8 @@ struct imp_sources {
                                     NULL: the process environment */
     enum cfg_facts facts;        /* machine facts: skip, warn or error */
     const struct cfg_host *host; /* NULL: cfg_host_system() */
+    bool no_include;             /* keepalived's `include` is an error: nothing
+                                    but the given texts is read (fuzzing) */
 };
 
 /* Load a configuration from its sources into one model: the native loader,

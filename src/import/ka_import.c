@@ -693,6 +693,8 @@ int imp_keepalived(struct cfg *cfg, const struct imp_text *t, const struct ka_op
 
     cx->opts.max_errors = o->max_errors;
     cx->opts.max_include_depth = o->max_include_depth;
+    if (o->no_include)
+        cx->opts.flags |= CFG_LOAD_NO_INCLUDE;
     cfg_ctx_defaults(cx);
     if (ka_prep(cfg, t->name, t->buf, t->len, o, &lx, &ncond, d) < 0)
         return -1;

@@ -62,7 +62,7 @@ struct prep {
     struct cfg_diags *d;
     const char *config_id;
     unsigned max_errors, max_depth, nerr, nconditional, expansion;
-    bool stop, oom;
+    bool stop, oom, no_include;
     struct kdef *defs;
     size_t ndefs;
     size_t open_def;  /* the multi-line definition being read, or SIZE_MAX */
@@ -106,9 +106,12 @@ static void nomem(struct prep *p)
 
 /* ---- logical lines -------------------------------------------------------- */
 
+/* Make room for `more` bytes after kl->len. On success kl->s and kl->col
+ * are allocated even when nothing is asked for (an empty first line is
+ * copied with memcpy, which must not be given NULL). */
 static bool kl_room(struct prep *p, struct kline *kl, size_t more)
 {
-    if (kl->len + more <= kl->cap)
+    if (kl->s && kl->len + more <= kl->cap)
         return true;
     size_t cap = (kl->len + more) * 2 + 16;
     char *s = realloc(kl->s, cap);
@@ -603,6 +606,10 @@ static bool include(struct prep *p, struct kline *kl, const struct frame *fr)
     while (k < n && blank(kl->s[k]))
         k++;
     uint32_t col = kl->col[k < n ? k : n - 1];
+    if (p->no_include) {
+        report(p, CFG_SEV_ERROR, kl->file, kl->line, kl->col[0], "'include' is disabled here");
+        return true;
+    }
     if (!(pattern = strndup(kl->s + k, n - k))) {
         nomem(p);
         return true;
@@ -736,7 +743,11 @@ static void prep_free(struct prep *p)
 int ka_prep(struct cfg *cfg, const char *name, const char *buf, size_t len, const struct ka_opts *o,
             struct cfg_lex *lx, unsigned *nconditional, struct cfg_diags *d)
 {
-    struct prep p = {.cfg = cfg, .d = d, .config_id = o->config_id, .open_def = SIZE_MAX};
+    struct prep p = {.cfg = cfg,
+                     .d = d,
+                     .config_id = o->config_id,
+                     .open_def = SIZE_MAX,
+                     .no_include = o->no_include};
     struct frame top = {0};
     const char *file = cfg_intern_file(cfg, name);
 

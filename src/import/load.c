@@ -295,7 +295,8 @@ int imp_load_texts(const struct imp_text *keepalived, const struct imp_text *hap
     size_t nerr0 = d->nerrors;
     char host[256];
     struct ka_opts ko = {.config_id =
-                             src->config_id ? src->config_id : default_id(host, sizeof(host))};
+                             src->config_id ? src->config_id : default_id(host, sizeof(host)),
+                         .no_include = src->no_include};
     struct cfg *cfg = calloc(1, sizeof(*cfg));
     bool stop = false;
 

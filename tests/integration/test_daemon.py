@@ -160,6 +160,36 @@ def test_check_good_and_bad(haplane_bin, tmp_path):
     assert cp.returncode == 1 and "missing.conf" in cp.stderr
 
 
+HAP_HEAD = """\
+listen api
+    bind 127.0.0.1:16443
+    option httpchk GET /readyz
+"""
+
+
+@pytest.mark.parametrize("case", ["sni_control_byte", "too_many_servers"])
+def test_check_refuses_what_run_refuses(haplane_bin, tmp_path, case):
+    """`haplane check --haproxy F` and `haplane run --haproxy F` refuse the
+    same files with the same FILE:LINE:COL: message (issue 10, item 5)."""
+    hap = tmp_path / "haproxy.cfg"
+    if case == "sni_control_byte":
+        hap.write_bytes(HAP_HEAD.encode() + b"    server m1 127.0.0.1:6443 check check-ssl "
+                        b"verify none check-sni api\x15.local\n")
+        want = "%s:4:68: error: invalid sni 'api\\x15.local': not a host name" % hap
+    else:
+        hap.write_text(HAP_HEAD + "".join("    server m%d 127.0.%d.%d:6443 check\n"
+                                          % (i, i // 250, i % 250 + 1) for i in range(3000)))
+        want = "%s:68:12: error: proxy 'api' has 3000 servers, at most 64" % hap
+    check = run([haplane_bin, "check", "--haproxy", str(hap)])
+    assert check.returncode == 1, check.stdout + check.stderr
+    assert want in check.stderr
+    ran = run(isolated(haplane_bin, "run", "--haproxy", str(hap), "--control",
+                       str(tmp_path / "c.sock")))
+    assert ran.returncode == 1
+    assert want in ran.stderr.replace("\\\\", "\\")   # the log line is logfmt-escaped
+    assert not (tmp_path / "c.sock").exists()
+
+
 def test_run_bad_config_refuses_to_start(haplane_bin, tmp_path):
     conf = tmp_path / "bad.conf"
     conf.write_text(BAD)
@@ -227,3 +257,125 @@ def test_status_without_daemon_says_why(haplane_bin, tmp_path):
     cp = run([haplane_bin, "status", "--control", str(tmp_path / "none.sock")])
     assert cp.returncode == 1
     assert "cannot reach the daemon" in cp.stderr
+
+
+# ---- the control socket under abuse (issue 10, items 7 and 11) ----------------------------
+
+
+def _connect(path):
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(str(path))
+    return s
+
+
+def test_status_answers_while_idle_connections_fill_the_slots(daemon):
+    """200 connections opened and held without a request, then a client that
+    keeps 16 idle connections open, reconnecting as soon as one is closed:
+    `haplane status` still answers, every time."""
+    import select
+    import threading
+    d = daemon()
+    d.wait_ready()
+    held = [_connect(d.control) for _ in range(200)]
+    stop = threading.Event()
+    refilled = [0]
+
+    def refill():
+        mine = [_connect(d.control) for _ in range(16)]
+        while not stop.is_set():
+            ready, _, _ = select.select(mine, [], [], 0.01)
+            for s in ready:
+                if s.recv(100) == b"":
+                    mine.remove(s)
+                    s.close()
+                    mine.append(_connect(d.control))
+                    refilled[0] += 1
+        for s in mine:
+            s.close()
+
+    t = threading.Thread(target=refill)
+    t.start()
+    try:
+        time.sleep(0.2)
+        for _ in range(5):
+            cp = run([d.binary, "status", "--control", str(d.control)])
+            assert cp.returncode == 0, cp.stderr
+            assert cp.stdout.startswith("haplane ")
+    finally:
+        stop.set()
+        t.join()
+        for s in held:
+            s.close()
+    assert refilled[0] > 0
+    ctl = d.status()["control"]
+    assert ctl["evicted"] > 0, ctl
+
+
+def test_idle_control_client_is_closed_quickly(daemon):
+    """A client that sends no request line is closed after about 1 s (the
+    bound is generous); the close is counted."""
+    d = daemon()
+    d.wait_ready()
+    s = _connect(d.control)
+    s.settimeout(10)
+    t0 = time.monotonic()
+    assert s.recv(100) == b""
+    took = time.monotonic() - t0
+    s.close()
+    assert took < 3, "idle client closed after %.1f s" % took
+    assert d.status()["control"]["timed_out"] >= 1
+
+
+def _cpu_ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])   # utime + stime
+
+
+def _nofile(pid):
+    """(soft, hard) RLIMIT_NOFILE of pid."""
+    with open("/proc/%d/limits" % pid) as f:
+        for line in f:
+            if line.startswith("Max open files"):
+                return tuple(int(x) for x in line.split()[3:5])
+    raise AssertionError("no open-files limit for pid %d" % pid)
+
+
+def _lowest_free_fd(pid):
+    used = {int(x) for x in os.listdir("/proc/%d/fd" % pid)}
+    fd = 0
+    while fd in used:
+        fd += 1
+    return fd
+
+
+def test_control_socket_backs_off_when_out_of_fds(daemon):
+    """With no descriptor left (RLIMIT_NOFILE lowered by prlimit) and clients
+    waiting, the control listener backs off instead of spinning: the daemon
+    uses a small share of one CPU (a generous bound), says so in the log
+    once, counts the failures, and answers again once descriptors are back."""
+    d = daemon()
+    d.wait_ready()
+    pid = d.proc.pid
+    soft, hard = _nofile(pid)
+    limit = _lowest_free_fd(pid)
+    cp = run(["prlimit", "--pid", str(pid), "--nofile=%d:%d" % (limit, hard)])
+    assert cp.returncode == 0, cp.stderr
+    held = [_connect(d.control) for _ in range(4)]
+    try:
+        time.sleep(0.5)
+        hz = os.sysconf("SC_CLK_TCK")
+        c0, t0 = _cpu_ticks(pid), time.monotonic()
+        time.sleep(3)
+        cpu = (_cpu_ticks(pid) - c0) / hz / (time.monotonic() - t0)
+    finally:
+        for s in held:
+            s.close()
+        run(["prlimit", "--pid", str(pid), "--nofile=%d:%d" % (soft, hard)])
+    assert cpu < 0.2, "daemon used %.0f%% CPU while out of descriptors" % (cpu * 100)
+    assert d.proc.poll() is None
+    ctl = d.wait_for(lambda st: st["control"]["accept_errors"] > 0, "accept errors counted")
+    assert ctl["control"]["accept_errors"] > 0
+    log = d.log.read_text()
+    assert log.count("accept: Too many open files") == 1, log[-3000:]

@@ -3,6 +3,12 @@
  * or position is a deliberate one. */
 #include "test_conf.h"
 
+#include "proxy/balance.h"
+
+/* validation refuses what the balancer cannot hold (issue 10 item 5) */
+_Static_assert(CFG_MAX_SERVERS == PX_BALANCE_MAX_SERVERS,
+               "conf-t.h CFG_MAX_SERVERS must equal proxy/balance.h PX_BALANCE_MAX_SERVERS");
+
 /* A valid instance / proxy around `body` (which starts on line 5 / 4). */
 #define VI(body)                                                                                   \
     "vrrp_instance vi {\n"                                                                         \
@@ -224,6 +230,13 @@ static const struct bad cases[] = {
      "t.conf:4:20: error: invalid check fall '0': must be between 1 and 1000\n"},
     {"check_sni_invalid", IN(PX("    check https GET / sni 10.0.0.1\n")),
      "t.conf:4:27: error: invalid sni '10.0.0.1': not a host name\n"},
+    /* what the checker refuses at run time is refused here (issue 10 item 5) */
+    {"check_path_control_byte", IN(PX("    check http GET /ready\x15z\n")),
+     "t.conf:4:20: error: invalid check path '/ready\\x15z': visible ASCII only (no control "
+     "bytes, spaces or bytes above 0x7e)\n"},
+    {"check_path_too_long", IN(PX("    check http GET /" X100 X100 X100 X100 X100 X10 "yy\n")),
+     "t.conf:4:20: error: check path is 513 bytes long, at most 512 (the check request must fit "
+     "its buffer)\n"},
     {"vip_lifetime_fraction", IN(VI("    vip_lifetime 1.5\n")),
      "t.conf:5:18: error: invalid vip_lifetime '1.5': must be whole seconds (the kernel counts "
      "address lifetimes in seconds)\n"},
@@ -504,18 +517,44 @@ static void advert_must_fit_one_packet(void **state)
         free(got);
         cfg_diags_free(&d);
     }
-    size_t n =
-        (size_t)snprintf(in, sizeof(in),
-                         "vrrp_instance vi {\n    interface eth0\n    version 2\n"
-                         "    authentication {\n        auth_type PASS\n"
-                         "        auth_pass x\n    }\n"
-                         "    version 3\n    virtual_router_id 1\n    virtual_ipaddress {\n");
+    size_t n = (size_t)snprintf(in, sizeof(in),
+                                "vrrp_instance vi {\n    interface eth0\n    version 2\n"
+                                "    authentication {\n        auth_type PASS\n"
+                                "        auth_pass x\n    }\n"
+                                "    virtual_router_id 1\n    virtual_ipaddress {\n");
     for (int i = 0; i < 255; i++)
         n += (size_t)snprintf(in + n, sizeof(in) - n, "        10.0.%d.%d\n", i / 200, i % 200 + 1);
     snprintf(in + n, sizeof(in) - n, "    }\n}\n");
     struct cfg_diags d = {0};
     struct cfg *c = NULL;
     assert_int_equal(cfg_load_buffer("t.conf", in, strlen(in), &c, &d), 0);
+    cfg_free(c);
+    cfg_diags_free(&d);
+}
+
+/* A proxy with more servers than the balancer holds is refused when
+ * loading (`check`), not only when `run` builds it (issue 10 item 5). */
+static void too_many_servers(void **state)
+{
+    char in[8192] = "proxy p {\n    bind *:80\n";
+    size_t n = strlen(in);
+    struct cfg_diags d = {0};
+    struct cfg *c = NULL;
+
+    for (int i = 0; i < 65; i++)
+        n += (size_t)snprintf(in + n, sizeof(in) - n, "    server s%d 10.0.%d.%d:80\n", i, i / 250,
+                              i % 250 + 1);
+    snprintf(in + n, sizeof(in) - n, "}\n");
+    assert_int_equal(cfg_load_buffer("t.conf", in, strlen(in), &c, &d), -1);
+    char *got = diags_text(&d);
+    assert_string_equal(got, "t.conf:67:12: error: proxy 'p' has 65 servers, at most 64\n");
+    free(got);
+    cfg_diags_free(&d);
+
+    /* 64 load */
+    memcpy(strstr(in, "    server s64 "), "}\n", 3);
+    assert_int_equal(cfg_load_buffer("t.conf", in, strlen(in), &c, &d), 0);
+    assert_int_equal(c->proxies[0].nservers, 64);
     cfg_free(c);
     cfg_diags_free(&d);
 }
@@ -542,7 +581,7 @@ static void diags_accumulate(void **state)
 int main(void)
 {
     enum { N = sizeof(cases) / sizeof(cases[0]) };
-    struct CMUnitTest tests[N + 3];
+    struct CMUnitTest tests[N + 4];
 
     for (size_t i = 0; i < N; i++) {
         memset(&tests[i], 0, sizeof(tests[i]));
@@ -553,5 +592,6 @@ int main(void)
     tests[N] = (struct CMUnitTest)cmocka_unit_test(error_cap);
     tests[N + 1] = (struct CMUnitTest)cmocka_unit_test(diags_accumulate);
     tests[N + 2] = (struct CMUnitTest)cmocka_unit_test(advert_must_fit_one_packet);
-    return _cmocka_run_group_tests("conf_errors", tests, N + 3, NULL, NULL);
+    tests[N + 3] = (struct CMUnitTest)cmocka_unit_test(too_many_servers);
+    return _cmocka_run_group_tests("conf_errors", tests, N + 4, NULL, NULL);
 }

@@ -151,6 +151,21 @@ static const struct bad cases[] = {
      "h.cfg:2:23: error: invalid ssl-server-verify 'optional': expected none or required\n"},
     {"balance_unknown", FEBE("", "    balance rounrobin\n"),
      "h.cfg:7:13: error: unknown balance algorithm 'rounrobin' (did you mean 'roundrobin'?)\n"},
+    /* what `run` refuses, `check` refuses (issue 10 item 5): the importer
+     * kept a check-sni with a control byte, and the checker refused it */
+    {"check_sni_control_byte",
+     "listen l\n"
+     "    bind :16443\n"
+     "    option httpchk GET /readyz\n"
+     "    server s1 10.0.0.1:6443 check check-ssl verify none check-sni api\\x15.local\n",
+     "h.cfg:4:67: error: invalid sni 'api\\x15.local': not a host name\n"},
+    {"check_uri_control_byte",
+     "listen l\n"
+     "    bind :16443\n"
+     "    option httpchk GET /ready\\x7fz\n"
+     "    server s1 10.0.0.1:6443 check\n",
+     "h.cfg:3:24: error: invalid check path '/ready\\x7fz': visible ASCII only (no control "
+     "bytes, spaces or bytes above 0x7e)\n"},
     {"nul_byte", "global\n    maxconn 1\0\n", "h.cfg:2:14: error: NUL byte in input\n"},
 };
 
@@ -176,10 +191,35 @@ static void run_case(void **state)
     cfg_diags_free(&d);
 }
 
+/* 3,000 servers passed `check` and `run` refused them (at most 64). */
+static void too_many_servers(void **state)
+{
+    size_t cap = 200000, n = 0;
+    char *in = malloc(cap);
+    struct imp_text h = {"h.cfg", in, 0};
+    struct imp_sources src = {.env = test_env, .host = &everything, .facts = CFG_FACTS_ERROR};
+    struct cfg_diags d = {0};
+    struct cfg *c = (struct cfg *)1;
+
+    assert_non_null(in);
+    n += (size_t)snprintf(in + n, cap - n, "listen l\n    bind :16443\n");
+    for (int i = 0; i < 3000; i++)
+        n += (size_t)snprintf(in + n, cap - n, "    server s%d 10.%d.%d.%d:6443 check\n", i,
+                              i / 62500, i / 250 % 250, i % 250 + 1);
+    h.len = n;
+    assert_int_equal(imp_load_texts(NULL, &h, &src, &c, &d), -1);
+    assert_null(c);
+    char *got = diags_text(&d);
+    assert_string_equal(got, "h.cfg:67:12: error: proxy 'l' has 3000 servers, at most 64\n");
+    free(got);
+    free(in);
+    cfg_diags_free(&d);
+}
+
 int main(void)
 {
     enum { N = sizeof(cases) / sizeof(cases[0]) };
-    struct CMUnitTest tests[N];
+    struct CMUnitTest tests[N + 1];
 
     for (size_t i = 0; i < N; i++) {
         memset(&tests[i], 0, sizeof(tests[i]));
@@ -187,5 +227,6 @@ int main(void)
         tests[i].test_func = run_case;
         tests[i].initial_state = (void *)&cases[i];
     }
-    return _cmocka_run_group_tests("import_hap_errors", tests, N, NULL, NULL);
+    tests[N] = (struct CMUnitTest)cmocka_unit_test(too_many_servers);
+    return _cmocka_run_group_tests("import_hap_errors", tests, N + 1, NULL, NULL);
 }

@@ -577,6 +577,21 @@ static void conditionals(void **state)
     cfg_free(c);
 }
 
+/* A file whose first line is empty (or only "\r"): the line buffer is
+ * still unallocated when the empty line is copied into it; positions
+ * count that line. */
+static void empty_first_line(void **state)
+{
+    struct cfg *c = texts_ok("\n" VI_OPEN "}\n", NULL, "");
+
+    assert_int_equal(c->ninstances, 1);
+    assert_pos(&c->instances[0].pos, "k.conf", 2, 15);
+    cfg_free(c);
+    c = texts_ok("\r\n\n" VI_OPEN "}\n", NULL, "");
+    assert_pos(&c->instances[0].pos, "k.conf", 3, 15);
+    cfg_free(c);
+}
+
 /* ---- haproxy probes ------------------------------------------------------------------ */
 
 static void probe_spellings(void **state)
@@ -872,6 +887,7 @@ int main(void)
         cmocka_unit_test(multiline_parameters),
         cmocka_unit_test(comments),
         cmocka_unit_test(conditionals),
+        cmocka_unit_test(empty_first_line),
         cmocka_unit_test(probe_spellings),
         cmocka_unit_test(probe_mapping),
         cmocka_unit_test(machine_facts),

@@ -210,10 +210,29 @@ static void sync_group_of_one(void **state)
     cfg_free(c);
 }
 
+/* With no_include (fuzzing), `include` is an error and nothing is read,
+ * not even a file that exists. */
+static void include_disabled(void **state)
+{
+    const char *in = "include cycle-a.conf\n";
+    struct imp_text k = {ERRDIR "k.conf", in, strlen(in)};
+    struct imp_sources src = {
+        .config_id = "master1", .host = &everything, .facts = CFG_FACTS_ERROR, .no_include = true};
+    struct cfg_diags d = {0};
+    struct cfg *c = (struct cfg *)1;
+
+    assert_int_equal(imp_load_texts(&k, NULL, &src, &c, &d), -1);
+    char *got = diags_text(&d);
+    assert_string_equal(got, ERRDIR "k.conf:1:1: error: 'include' is disabled here\n");
+    assert_null(c);
+    free(got);
+    cfg_diags_free(&d);
+}
+
 int main(void)
 {
     enum { N = sizeof(cases) / sizeof(cases[0]) };
-    struct CMUnitTest tests[N + 1];
+    struct CMUnitTest tests[N + 2];
 
     for (size_t i = 0; i < N; i++) {
         memset(&tests[i], 0, sizeof(tests[i]));
@@ -222,5 +241,6 @@ int main(void)
         tests[i].initial_state = (void *)&cases[i];
     }
     tests[N] = (struct CMUnitTest)cmocka_unit_test(sync_group_of_one);
-    return _cmocka_run_group_tests("import_ka_errors", tests, N + 1, NULL, NULL);
+    tests[N + 1] = (struct CMUnitTest)cmocka_unit_test(include_disabled);
+    return _cmocka_run_group_tests("import_ka_errors", tests, N + 2, NULL, NULL);
 }
