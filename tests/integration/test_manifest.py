@@ -346,3 +346,100 @@ def test_help(haplane_bin):
     # no longer "part of the design but not built yet"
     cp = manifest(haplane_bin)
     assert "not built yet" not in cp.stderr
+
+
+# ---- the capabilities are enough, and each one is needed ----
+
+CAPS_CONF = """
+vrrp_script chk {
+    script "/bin/true"
+    interval 0.2
+    user nobody
+}
+vrrp_instance vi {
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    advert_int 0.1
+    version 3
+    virtual_ipaddress { 192.0.2.100/24 }
+    track_script { chk }
+}
+proxy api {
+    bind *:443
+    check none
+    server m1 127.0.0.1:6443
+}
+"""
+
+# In a private network namespace with a veth as eth0: the daemon runs as
+# root with exactly the bounding set given (root's capabilities after exec)
+# and no_new_privs, as in the pod; the shell then waits up to 5 s for MASTER
+# and prints the state and eth0's addresses.
+CAPS_SH = """
+ip link set lo up
+ip link add eth0 type veth peer name eth1
+ip link set eth1 up; ip link set eth0 up
+ip addr add 192.0.2.10/24 dev eth0
+setpriv --bounding-set -all,{caps} --inh-caps -all --no-new-privs \
+    {bin} run -f {conf} --control {sock} 2>{log} &
+pid=$!
+for i in $(seq 50); do
+    {bin} status --json --control {sock} >{st} 2>/dev/null && grep -q '"state":"MASTER"' {st} && break
+    sleep 0.1
+done
+echo "running: $(kill -0 $pid 2>/dev/null && echo yes || echo no)"
+ip -o -4 addr show dev eth0
+kill $pid 2>/dev/null; wait
+"""
+
+
+def run_with_caps(haplane_bin, tmp_path, caps):
+    """(the daemon's status or None, eth0's IPv4 addresses, its log)."""
+    conf, sock, st, log = (tmp_path / n for n in ("caps.conf", "c.sock", "st.json", "d.log"))
+    conf.write_text(CAPS_CONF)
+    if st.exists():
+        st.unlink()
+    sh = CAPS_SH.format(caps=",".join("+" + c.lower() for c in caps), bin=haplane_bin,
+                        conf=conf, sock=sock, st=st, log=log)
+    cp = subprocess.run(["unshare", "-n", "sh", "-c", sh], capture_output=True, text=True,
+                        timeout=30)
+    assert cp.returncode == 0, cp.stderr
+    status = None
+    if st.exists() and st.read_text().strip():
+        status = yaml.safe_load(st.read_text())  # JSON is YAML
+    return status, cp.stdout, log.read_text()
+
+
+def test_manifest_capabilities_run_the_daemon(haplane_bin, tmp_path):
+    """The daemon under exactly the manifest's capabilities (as root with
+    no_new_privs, like the pod) becomes MASTER, installs the VIP, binds :443
+    and runs its script as nobody; without any one of them but KILL (needed
+    only to kill a timed-out script of another user), that part fails."""
+    conf = tmp_path / "caps.conf"
+    conf.write_text(CAPS_CONF)
+    caps = container(pod_of(manifest(haplane_bin, "-f", str(conf))))[
+        "securityContext"]["capabilities"]["add"]
+    assert caps == ["NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE", "SETUID", "SETGID", "KILL"]
+
+    status, out, log = run_with_caps(haplane_bin, tmp_path, caps)
+    assert status is not None, log
+    vi = status["vrrp"]["instances"][0]
+    assert vi["state"] == "MASTER", (vi, log)
+    assert vi["tracks"][0]["ok"] is True, (vi, log)
+    assert "192.0.2.100/24" in out, out
+    assert status["proxies"]["api"]["binds"] == ["*:443"]
+
+    def without(cap):
+        return run_with_caps(haplane_bin, tmp_path, [c for c in caps if c != cap])
+
+    status, out, log = without("NET_ADMIN")
+    assert "192.0.2.100/24" not in out and "Operation not permitted" in log, (out, log)
+    for cap, words in (("NET_RAW", "Operation not permitted"),
+                       ("NET_BIND_SERVICE", "bind *:443: Permission denied")):
+        status, out, log = without(cap)
+        assert "running: no" in out and words in log, (cap, out, log)
+    for cap in ("SETUID", "SETGID"):
+        status, out, log = without(cap)
+        vi = status["vrrp"]["instances"][0]
+        assert vi["state"] == "FAULT" and "script chk" in vi["reason"], (cap, vi, log)
