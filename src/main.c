@@ -10,6 +10,7 @@
 #include "ctl/ctl.h"
 #include "daemon.h"
 #include "log.h"
+#include "manifest/manifest.h"
 #include "preflight/preflight.h"
 #include "util/sbuf.h"
 
@@ -43,6 +44,8 @@ static const char *const usage_main =
     "  drain PROXY SERVER   stop sending new connections to a server (maintenance)\n"
     "  undrain PROXY SERVER put a drained server back in service\n"
     "  preflight [--vip ADDR] [--fix]   check this node's preparation, with fix commands\n"
+    "  manifest -f FILE | --keepalived F [--haproxy F] [--image IMG]\n"
+    "                       print a static-pod manifest (kubeadm) for that configuration\n"
     "  version              print the version\n"
     "  help [COMMAND]       this text, or a command's options\n"
     "\n"
@@ -383,8 +386,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"run", cmd_run},     {"check", cmd_check},   {"convert", cmd_convert}, {"status", cmd_status},
-    {"drain", cmd_drain}, {"undrain", cmd_drain}, {"version", cmd_version}, {"preflight", pf_cmd},
+    {"run", cmd_run},         {"check", cmd_check},  {"convert", cmd_convert},
+    {"status", cmd_status},   {"drain", cmd_drain},  {"undrain", cmd_drain},
+    {"version", cmd_version}, {"preflight", pf_cmd}, {"manifest", mf_cmd},
 };
 
 static const char *command_usage(const char *name)
@@ -392,7 +396,7 @@ static const char *command_usage(const char *name)
     const char *const table[][2] = {
         {"run", usage_run},         {"check", usage_check},  {"convert", usage_convert},
         {"status", usage_status},   {"drain", usage_drain},  {"undrain", usage_drain},
-        {"version", usage_version}, {"preflight", pf_usage},
+        {"version", usage_version}, {"preflight", pf_usage}, {"manifest", mf_usage},
     };
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
         if (!strcmp(name, table[i][0]))
@@ -403,7 +407,7 @@ static const char *command_usage(const char *name)
 /* Commands of the design that later work adds: say so instead of "unknown". */
 static int planned(const char *name)
 {
-    static const char *const later[] = {"manifest", "node-local"};
+    static const char *const later[] = {"node-local"};
     for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
         if (!strcmp(name, later[i]))
             return 1;

@@ -136,4 +136,4 @@ def test_man_page_covers_help(haplane_bin):
         cp = subprocess.run([haplane_bin, name], capture_output=True, text=True)
         if "not built yet" in cp.stderr:
             assert ".Cm %s" % name in man, name
-    assert "are part of the design but not built yet" in man
+    assert "part of the design but not built yet" in man
