@@ -63,7 +63,8 @@ static void json_instance(struct sbuf *b, const struct vrrp_inst *in)
                 vrrp_addr_str(&in->src, a, sizeof(a)), in->peers ? "unicast" : "multicast",
                 (unsigned long long)c->advert_int_ms, in->fsm.master_adver_int_cs * 10u);
     json_master(b, in);
-    sbuf_printf(b, ",\"vips_held\":%s,\"vip_lifetime_s\":", in->vips_installed ? "true" : "false");
+    sbuf_printf(b, ",\"vips_held\":%s,\"vips_failed\":%zu,\"vip_lifetime_s\":",
+                in->vips_installed && !in->vips_failed ? "true" : "false", in->vips_failed);
     if (in->lifetime_s == NL_LIFETIME_FOREVER)
         sbuf_puts(b, "null");
     else
@@ -165,7 +166,9 @@ static void text_instance(struct sbuf *b, const struct vrrp_inst *in)
                 in->peers ? "unicast" : "multicast");
     for (size_t i = 0; i < c->nvips; i++)
         sbuf_printf(b, "  VIP %s %s\n", cfg_format_addr(&c->vips[i].addr, 1, a, sizeof(a)),
-                    in->vips_installed ? "held here" : "not here");
+                    !in->vips_installed ? "not here"
+                    : in->vips_failed   ? "should be here, but adding it failed (see the log)"
+                                        : "held here");
     if (in->fsm.state == VRRP_STATE_MASTER)
         sbuf_printf(b, "  master: this node (%s)\n", vrrp_addr_str(&in->src, m, sizeof(m)));
     else if (in->fsm.state == VRRP_STATE_BACKUP && in->fsm.master_addr.family)

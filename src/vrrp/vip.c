@@ -23,12 +23,14 @@ void vrrp_nl_vip(const struct vrrp_inst *in, size_t i, struct nl_ifaddr *out)
 void vrrp_vips_set(struct vrrp_inst *in, const char *what)
 {
     char err[256];
+    in->vips_failed = 0;
     for (size_t i = 0; i < in->c->nvips; i++) {
         struct nl_ifaddr a;
         vrrp_nl_vip(in, i, &a);
         if (nl_addr_set(&in->v->nl, in->vip_ifindex[i], &a, in->lifetime_s, in->c->vips[i].label,
                         err, sizeof(err)) < 0) {
             in->vip_errors++;
+            in->vips_failed++;
             log_error("vrrp", in->name, "%s VIP: %s", what, err);
         }
     }
@@ -63,6 +65,7 @@ void vrrp_vips_remove(struct vrrp_inst *in)
             log_error("vrrp", in->name, "remove VIP: %s", err);
         }
     }
+    in->vips_failed = 0;
     in->vips_installed = 0;
 }
 

@@ -96,8 +96,9 @@ struct vrrp_inst {
 
     struct vrrp_quorum *q; /* NULL unless quorum on */
 
-    int vips_installed;
-    uint64_t since_ns; /* time of the last state change */
+    int vips_installed; /* we hold them: added, refreshed, to be removed */
+    size_t vips_failed; /* of those, how many the last add or refresh could not set */
+    uint64_t since_ns;  /* time of the last state change */
     char last_reason[160];
     /* counters */
     uint64_t rx_adverts, tx_adverts, tx_errors, transitions, became_master, vip_errors;

@@ -426,6 +426,7 @@ def test_manifest_capabilities_run_the_daemon(haplane_bin, tmp_path):
     assert status is not None, log
     vi = status["vrrp"]["instances"][0]
     assert vi["state"] == "MASTER", (vi, log)
+    assert vi["vips_held"] is True and vi["vips_failed"] == 0, vi
     assert vi["tracks"][0]["ok"] is True, (vi, log)
     assert "192.0.2.100/24" in out, out
     assert status["proxies"]["api"]["binds"] == ["*:443"]
@@ -435,6 +436,9 @@ def test_manifest_capabilities_run_the_daemon(haplane_bin, tmp_path):
 
     status, out, log = without("NET_ADMIN")
     assert "192.0.2.100/24" not in out and "Operation not permitted" in log, (out, log)
+    vi = status["vrrp"]["instances"][0]  # status says the VIP is not held, and why
+    assert vi["vips_held"] is False and vi["vips_failed"] == 1, vi
+    assert vi["counters"]["vip_errors"] > 0, vi
     for cap, words in (("NET_RAW", "Operation not permitted"),
                        ("NET_BIND_SERVICE", "bind *:443: Permission denied")):
         status, out, log = without(cap)
