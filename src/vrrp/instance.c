@@ -367,6 +367,7 @@ struct vrrp_inst *vrrp_inst_new(struct vrrp *v, const struct cfg_vrrp_instance *
     in->c = c;
     snprintf(in->name, sizeof(in->name), "%s", c->name);
     in->adver_int_cs = (uint16_t)(c->advert_int_ms / 10);
+    in->etcd_ok = -1;
     in->lifetime_s = lifetime_s(c);
     in->rl_rx = (struct log_ratelimit){.interval_ms = 10000, .burst = 5};
     in->rl_tx = (struct log_ratelimit){.interval_ms = 10000, .burst = 5};
@@ -397,8 +398,13 @@ fail:
 void vrrp_inst_start(struct vrrp_inst *in)
 {
     char s[INET6_ADDRSTRLEN], life[24] = "forever";
+    char why[160];
     if (vrrp_quorum_start(in) < 0)
         log_error("vrrp", in->name, "quorum heartbeat not started: out of memory");
+    if (vrrp_etcdhealth_start(in, why, sizeof(why)) < 0) {
+        log_error("vrrp", in->name, "track_etcd not started (counts as unhealthy): %s", why);
+        in->etcd_ok = 0;
+    }
     if (in->waiting) {
         vrrp_wait_start(in);
         return;
@@ -445,6 +451,7 @@ void vrrp_inst_free(struct vrrp_inst *in)
         return;
     track_notify_forget(in->v->track, in);
     vrrp_quorum_stop(in);
+    vrrp_etcdhealth_stop(in);
     struct ev_loop *loop = in->v->loop;
     ev_timer_stop(loop, &in->t_advert);
     ev_timer_stop(loop, &in->t_down);

@@ -82,6 +82,8 @@ static void json_instance(struct sbuf *b, const struct vrrp_inst *in)
         sbuf_puts(b, "null");
     sbuf_puts(b, ",\"quorum\":");
     vrrp_quorum_json(in, b);
+    sbuf_puts(b, ",\"track_etcd\":");
+    vrrp_etcdhealth_json(in, b);
     sbuf_puts(b, ",\"tracks\":[");
     for (size_t i = 1; i < in->nrows; i++) {
         const struct vrrp_prio_input *r = &in->rows[i];

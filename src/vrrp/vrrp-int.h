@@ -5,6 +5,7 @@
 
 #include <net/if.h>
 
+#include "check/check.h"
 #include "conf/conf.h"
 #include "ev/ev.h"
 #include "log.h"
@@ -95,6 +96,9 @@ struct vrrp_inst {
     struct ev_timer t_wait;
 
     struct vrrp_quorum *q; /* NULL unless quorum on */
+
+    struct chk_target *etcd_chk; /* track_etcd: the member's /health; NULL: none */
+    int etcd_ok;                 /* its verdict: 1 healthy, 0 not, -1 not yet */
 
     int vips_installed;
     uint64_t since_ns; /* time of the last state change */
@@ -197,6 +201,11 @@ void vrrp_quorum_close(struct vrrp *v);
 int vrrp_quorum_start(struct vrrp_inst *in); /* nothing unless quorum on; -1: no memory */
 void vrrp_quorum_stop(struct vrrp_inst *in);
 void vrrp_quorum_json(const struct vrrp_inst *in, struct sbuf *b);
+
+/* etcdhealth.c: track_etcd (nothing when not configured) */
+int vrrp_etcdhealth_start(struct vrrp_inst *in, char *err, size_t errlen);
+void vrrp_etcdhealth_stop(struct vrrp_inst *in);
+void vrrp_etcdhealth_json(const struct vrrp_inst *in, struct sbuf *b);
 
 /* vrrp.c */
 struct vrrp_sock *vrrp_sock_get(struct vrrp *v, int ifindex, int family, int join, char *err,
