@@ -82,6 +82,8 @@ static void json_instance(struct sbuf *b, const struct vrrp_inst *in)
         sbuf_puts(b, "null");
     sbuf_puts(b, ",\"quorum\":");
     vrrp_quorum_json(in, b);
+    sbuf_puts(b, ",\"fence\":");
+    vrrp_fence_json(in, b);
     sbuf_puts(b, ",\"track_etcd\":");
     vrrp_etcdhealth_json(in, b);
     sbuf_puts(b, ",\"tracks\":[");
@@ -185,6 +187,7 @@ static void text_instance(struct sbuf *b, const struct vrrp_inst *in)
                         in->q->peers[i].seen ? "seen" : "unseen");
         sbuf_puts(b, "\n");
     }
+    vrrp_fence_text(in, b);
     for (size_t i = 1; i < in->nrows; i++)
         text_row(b, &in->rows[i], in->effects[i]);
     sbuf_printf(b, "  adverts rx %llu tx %llu, transitions %llu",
