@@ -262,8 +262,8 @@ int etcd_msg_http(const char *buf, size_t len, bool eof, int *status, char *body
         n = (size_t)resp.content_length;
     if (n >= bodycap)
         return snprintf(err, errlen, "answer too large"), -1;
-    if (resp.content_length >= 0 && n < (size_t)resp.content_length && !eof)
-        return 0;
+    if (resp.content_length >= 0 && n < (size_t)resp.content_length)
+        return eof ? (snprintf(err, errlen, "closed before the whole body"), -1) : 0;
     if (resp.content_length < 0 && !eof)
         return 0;
     memcpy(body, p, n);
