@@ -85,3 +85,145 @@ def test_master_holds_the_key(vr, lab, etcd_back):
         assert fence(vr, h)["state"] == "standby" and vr.state(h) == "BACKUP"
     assert vr.status("master3")["vip_lifetime_s"] <= TTL
     assert "fence: holding key /haplane/vi" in vr.log("master3")
+
+
+def sample_holders(vr, seconds, every=0.05):
+    """[(t, holders)] sampled on every master (the VIP on eth0) for seconds."""
+    out, end = [], time.monotonic() + seconds
+    while time.monotonic() < end:
+        out.append((time.monotonic(), vr.holders()))
+        time.sleep(every)
+    return out
+
+
+@pytest.mark.parametrize("mode", ["fence", "quorum-only"])
+def test_asymmetric_cut(vr, lab, etcd_back, mode):
+    """master1 <-> master3 cut, master2 sees both: with quorum alone both
+    master1 and master3 count a majority and both hold the VIP; with the
+    fence exactly one holds it at every sample."""
+    start_all(vr, lab, fence=mode == "fence")
+    if mode == "fence":
+        wait_fence(vr, "master3", "held")
+    mon = vr.monitor()
+    t = time.monotonic()
+    lab.cut("master1", "master3")
+    try:
+        time.sleep(DOWN_100)
+        samples = sample_holders(vr, 5.0)
+        counts = sorted(set(len(h) for _, h in samples))
+        overlaps = mon.overlaps(VIP, t_from=t + DOWN_100)
+        print("%s: holder counts %s, overlaps %s, last %s" % (
+            mode, counts, [(round(a - t, 3), round(b - t, 3), h) for a, b, h in overlaps],
+            samples[-1][1]))
+        if mode == "fence":
+            assert counts == [1], [s for s in samples if len(s[1]) != 1][:5]
+            assert not overlaps, overlaps
+            assert samples[-1][1] == ["master3"]
+            assert fence(vr, "master1")["denied"] > 0
+        else:
+            assert samples[-1][1] == ["master1", "master3"], samples[-1]
+    finally:
+        lab.heal()
+        mon.close()
+
+
+def test_bootstrap_without_etcd(vr, lab, etcd_back):
+    """haplane starts before etcd, holds the VIP by VRRP, then fences once
+    etcd answers without the VIP moving."""
+    for h in MASTERS:
+        lab.stop(h, "etcd", sig=signal.SIGKILL)
+    start_all(vr, lab)
+    for h in MASTERS:
+        assert fence(vr, h)["state"] == "waiting", fence(vr, h)
+    cp = lab.run("master3", [vr.bin, "status", "--control", vr.control("master3")])
+    assert "fence: waiting for etcd" in cp.stdout, cp.stdout
+    mon = vr.monitor()
+    t = time.monotonic()
+    for h in MASTERS:
+        lab.start(h, "etcd")
+    lab.wait_etcd(30)
+    wait_fence(vr, "master3", "held", timeout=10)
+    time.sleep(1.0)
+    took = time.monotonic() - t
+    with mon.lock:
+        moves = [e for e in mon.events if e[2] in "+-" and e[3] == VIP]
+    assert not moves, moves
+    assert vr.holders() == ["master3"] and etcd_key(lab) == "master3"
+    assert "fence: etcd answered" in vr.log("master3")
+    print("fenced %.2f s after etcd was started, VIP never moved" % took)
+
+
+@pytest.mark.parametrize("keep", [True, False], ids=["keep", "release"])
+def test_etcd_lost(vr, lab, etcd_back, keep):
+    """Every etcd member dies while master3 holds: keep holds on (heartbeat
+    + VRRP), release gives the VIP up; etcd back: fenced again."""
+    start_all(vr, lab, fence_extra="" if keep else "on_etcd_loss release")
+    wait_fence(vr, "master3", "held")
+    for h in MASTERS:
+        lab.kill(h, "etcd", signal.SIGKILL)
+    wait_fence(vr, "master3", "lost", timeout=TTL + 3)
+    time.sleep(1.0)
+    f3 = fence(vr, "master3")
+    assert f3["etcd_lost"] is True
+    assert "etcd LOST" in vr.log("master3")
+    if keep:
+        assert vr.holders() == ["master3"] and vr.state("master3") == "MASTER"
+    else:
+        assert vr.holders() == [], vr.holders()
+        assert vr.state("master3") == "FAULT" and "fence" in vr.status("master3")["fault"]
+    for h in MASTERS:
+        lab.start(h, "etcd")
+    lab.wait_etcd(30)
+    wait_for(lambda: vr.holders() == ["master3"] and fence(vr, "master3")["state"] == "held",
+             15, 0.1, "master3 fenced again")
+
+
+def failover(vr, lab, with_fence, how):
+    start_all(vr, lab, fence=with_fence)
+    if with_fence:
+        wait_fence(vr, "master3", "held")
+        wait_for(lambda: fence(vr, "master2")["holder"] == fence(vr, "master3")["lease"], 3,
+                 0.05, "master2 knows the holder")
+    time.sleep(0.5)
+    t = time.monotonic()
+    if how == "crash":
+        lab.fail("master3")
+    else:
+        vr.stop("master3")
+    vr.wait_holder("master2", timeout=10, hosts=["master1", "master2"])
+    took = time.monotonic() - t
+    lab.heal()
+    vr.reset()
+    lab.etcdctl("node1", "del", "--prefix", "/haplane/", check=False)
+    return took
+
+
+def test_failover_time_with_and_without_fence(vr, lab, etcd_back):
+    """Side by side: the holder's link goes down (crash) or it stops
+    (SIGTERM); time until master2 holds the VIP."""
+    res = {}
+    for how in ("crash", "stop"):
+        for f in (False, True):
+            res[(how, f)] = failover(vr, lab, f, how)
+    print("failover (s): " + ", ".join("%s fence %s: %.3f" % (h, "on" if f else "off", v)
+                                       for (h, f), v in sorted(res.items())))
+    assert res[("crash", False)] < 1.5
+    # the fence waits for the dead holder's lease (ttl 2 s, renewed every ttl/3)
+    assert 1.0 <= res[("crash", True)] < TTL + 2.0
+    # a stopping holder revokes its lease: no wait for the ttl
+    assert res[("stop", True)] < 1.0
+
+
+def test_check_refuses_a_short_ttl_and_an_endless_vip(vr, lab, haplane_bin):
+    for extra, msg in (("ttl 1s", "fence ttl below 2s"),
+                       ("ttl 1500ms", "whole seconds")):
+        text = conf("master1", 100, unicast=unicast_of("master1"),
+                    extra=fence_block(lab, "master1", extra).replace("ttl 2s\n", ""))
+        cp = lab.run("master1", [haplane_bin, "check", "-f", vr.write("master1", "t.conf", text)],
+                     check=False)
+        assert cp.returncode == 1 and msg in cp.stderr, cp.stderr
+    text = conf("master1", 100, unicast=unicast_of("master1"), lifetime="off",
+                extra=fence_block(lab, "master1"))
+    cp = lab.run("master1", [haplane_bin, "check", "-f", vr.write("master1", "t.conf", text)],
+                 check=False)
+    assert cp.returncode == 1 and "must expire with the etcd lease" in cp.stderr, cp.stderr
