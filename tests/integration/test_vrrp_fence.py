@@ -227,3 +227,64 @@ def test_check_refuses_a_short_ttl_and_an_endless_vip(vr, lab, haplane_bin):
     cp = lab.run("master1", [haplane_bin, "check", "-f", vr.write("master1", "t.conf", text)],
                  check=False)
     assert cp.returncode == 1 and "must expire with the etcd lease" in cp.stderr, cp.stderr
+
+
+def make_cert(lab, d, name, eku, san=None):
+    """A certificate from the lab CA. etcd's own certificate needs
+    clientAuth too: its JSON gateway connects to its gRPC port with it."""
+    ca_crt = lab.ca
+    ca_key = os.path.join(os.path.dirname(ca_crt), "ca.key")
+    crt, key, csr, ext = (os.path.join(d, name + x) for x in (".crt", ".key", ".csr", ".ext"))
+    with open(ext, "w") as f:
+        f.write("basicConstraints=critical,CA:FALSE\nextendedKeyUsage=%s\n" % eku)
+        if san:
+            f.write("subjectAltName=%s\n" % san)
+    lab.run("master1", ["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", csr,
+                        "-subj", "/CN=haplane-fence"])
+    lab.run("master1", ["openssl", "x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key,
+                        "-CAcreateserial", "-days", "1", "-extfile", ext, "-out", crt])
+    return crt, key
+
+
+def test_tls_with_client_certificates(vr, lab):
+    """The lab's etcd is plain http: a single-member etcd on master1 at
+    https://127.0.0.1:2479 that requires a client certificate from the lab
+    CA (as kubeadm's does). The fence holds the key with cacert/cert/key,
+    track_etcd uses the same files; without a client certificate the fence
+    never gets an answer and says why."""
+    d = vr.path("master1", "tls")
+    os.makedirs(d, exist_ok=True)
+    crt, key = make_cert(lab, d, "client", "clientAuth")
+    scrt, skey = make_cert(lab, d, "etcd", "serverAuth,clientAuth", "IP:127.0.0.1")
+    lab.popen("master1", "etcd-tls", [
+        "etcd", "--name", "tls", "--data-dir", os.path.join(d, "data"),
+        "--listen-client-urls", "https://127.0.0.1:2479",
+        "--advertise-client-urls", "https://127.0.0.1:2479",
+        "--listen-peer-urls", "http://127.0.0.1:2480",
+        "--initial-advertise-peer-urls", "http://127.0.0.1:2480",
+        "--initial-cluster", "tls=http://127.0.0.1:2480",
+        "--cert-file", scrt, "--key-file", skey, "--client-cert-auth",
+        "--trusted-ca-file", lab.ca])
+    try:
+        wait_for(lambda: lab.curl("master1", "https://127.0.0.1:2479/health",
+                                  args=["--cert", crt, "--key", key]).status == 200,
+                 20, 0.2, "TLS etcd healthy")
+        block = ("fence etcd {\n    endpoints https://127.0.0.1:2479\n    cacert %s\n"
+                 "    cert %s\n    key %s\n}\ntrack_etcd https://127.0.0.1:2479\n"
+                 % (lab.ca, crt, key))
+        vr.start("master1", conf("master1", 100, extra=block))
+        wait_fence(vr, "master1", "held")
+        assert vr.status("master1")["track_etcd"]["healthy"] is True
+        vr.wait_holder("master1")
+        vr.stop("master1")
+        vr.start("master1", conf("master1", 100, extra=block.replace(
+            "    cert %s\n    key %s\n" % (crt, key), "").replace("track_etcd", "#")))
+        time.sleep(2)
+        f = fence(vr, "master1")
+        assert f["state"] == "waiting", f
+        assert "client certificate" in f["last_error"] or "TLS" in f["last_error"], f
+        print("without a client certificate: %s" % f["last_error"])
+    finally:
+        if lab.is_running("master1", "etcd-tls"):
+            lab.stop("master1", "etcd-tls", sig=signal.SIGKILL)
