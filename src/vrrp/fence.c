@@ -200,6 +200,11 @@ unsigned fence_tick(struct fence *f, uint64_t now_ms)
     if (f->state == FENCE_HELD && now_ms >= fence_deadline_ms(f)) {
         f->lease = 0;
         f->holder = 0;
+        f->grace = false;
+        /* no request failed: we did not run (a freeze, a stalled host);
+         * etcd may be fine and the key another's by now */
+        if (!f->failing)
+            return set_state(f, FENCE_STANDBY, "the lease ran out before a renewal was sent");
         f->losses++;
         return set_state(f, FENCE_LOST, "no renewal from etcd within the lease ttl");
     }

@@ -28,7 +28,9 @@
  *     counted from when the request that granted or renewed it was sent,
  *     which is before etcd started counting, so our deadline comes first.
  *     At the deadline without a renewal, or when etcd says the lease is
- *     gone, the master may no longer hold the VIP.
+ *     gone, the master may no longer hold the VIP. A deadline passed
+ *     while no request failed means this process did not run (SIGSTOP, a
+ *     stalled VM): that is not a loss of etcd, the node just lost the key.
  *   - Loss: no answer from any endpoint for a whole ttl after etcd had
  *     answered is LOST. on_etcd_loss keep: back to heartbeat + VRRP (as at
  *     bootstrap: both verdicts yes; `etcd_lost` shows it); release: no one

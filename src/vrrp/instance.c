@@ -126,6 +126,9 @@ static void on_advert_timer(struct ev_loop *loop, struct ev_timer *t)
     struct vrrp_inst *in = t->arg;
     uint64_t due = t->node.when, now = ev_now(loop);
     uint64_t late = now > due ? now - due : 0;
+    /* the fence first: after a stall its lease may have run out, and an
+     * advert now would make the key's new holder yield */
+    vrrp_fence_kick(in);
     vrrp_inst_step(in, VRRP_EV_ADVERT_TIMER, NULL);
     if (in->fsm.state != VRRP_STATE_MASTER || !in->vips_installed ||
         late <= 2 * in->adver_int_cs * VRRP_CS_US * US_TO_NS)

@@ -288,3 +288,57 @@ def test_tls_with_client_certificates(vr, lab):
     finally:
         if lab.is_running("master1", "etcd-tls"):
             lab.stop("master1", "etcd-tls", sig=signal.SIGKILL)
+
+
+def fault_run(vr, lab, with_fence, how):
+    """One failure of the holder master3: (takeover s, two-holder s)."""
+    start_all(vr, lab, fence=with_fence)
+    if with_fence:
+        wait_fence(vr, "master3", "held")
+        wait_for(lambda: fence(vr, "master2")["holder"] == fence(vr, "master3")["lease"], 3,
+                 0.05, "master2 knows the holder")
+    time.sleep(0.5)
+    mon = vr.monitor()
+    t = time.monotonic()
+    if how == "kill9":
+        vr.send("master3", signal.SIGKILL)
+    elif how == "sigstop":
+        vr.send("master3", signal.SIGSTOP)
+    else:  # symmetric cut of the holder
+        lab.cut("master3", "master1")
+        lab.cut("master3", "master2")
+    try:
+        wait_for(lambda: "master2" in vr.holders(), 10, 0.02, "master2 takes over")
+        took = time.monotonic() - t
+        time.sleep(4.0)
+        if how == "sigstop":
+            vr.send("master3", signal.SIGCONT)
+            time.sleep(2.0)
+        double = sum(b - a for a, b, _ in mon.overlaps(VIP, t_from=t))
+        end = vr.holders()
+    finally:
+        lab.heal()
+        mon.close()
+        vr.reset()
+        lab.etcdctl("node1", "del", "--prefix", "/haplane/", check=False)
+    return took, double, end
+
+
+def test_failure_modes_with_and_without_fence(vr, lab, etcd_back):
+    """kill -9, SIGSTOP (4 s, then SIGCONT) and a symmetric cut of the
+    holder, quorum on, the fence on and off: takeover time and how long two
+    hosts held the VIP. Figures for docs/safety.md."""
+    res = {}
+    for how in ("kill9", "sigstop", "cut"):
+        for f in (False, True):
+            res[(how, f)] = fault_run(vr, lab, f, how)
+    for (how, f), (took, double, end) in sorted(res.items()):
+        print("%-8s fence %-3s: takeover %.3f s, two holders %.3f s, holders at the end %s"
+              % (how, "on" if f else "off", took, double, end))
+    for how in ("kill9", "sigstop"):
+        # without the fence a dead or frozen holder's VIP lingers for its lifetime
+        assert res[(how, False)][1] > 0.5, res[(how, False)]
+    for how in ("kill9", "sigstop", "cut"):
+        took, double, end = res[(how, True)]
+        assert double < 1.0, (how, res[(how, True)])
+        assert end == ["master2"], (how, end)

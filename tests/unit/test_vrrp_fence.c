@@ -122,8 +122,9 @@ static const struct step bootstrap[] = {
      .v_master = 1, .v_other = 1, .gate = FENCE_GO},
     {"still held just before the deadline", TICK, 64009, .st = FENCE_HELD, .v_master = 1,
      .v_other = NOV, .gate = FENCE_GO},
-    {"deadline = keepalive sent + ttl: lost (keep)", TICK, 64010, .bits = FENCE_CH_STATE,
-     .st = FENCE_LOST, .v_master = 1, .v_other = 1, .gate = FENCE_GO},
+    {"deadline = keepalive sent + ttl, nothing failed (we were frozen): the key, not etcd, is lost",
+     TICK, 64010, .bits = FENCE_CH_STATE | FENCE_CH_VERDICT, .st = FENCE_STANDBY, .v_master = 0,
+     .v_other = 1, .gate = FENCE_WAIT},
 };
 
 static void test_bootstrap_and_renewal(void **state)
@@ -133,7 +134,7 @@ static void test_bootstrap_and_renewal(void **state)
     RUN(&KEEP, bootstrap, &f);
     assert_int_equal(f.acquired, 1);
     assert_int_equal(f.renewals, 1);
-    assert_int_equal(f.losses, 1);
+    assert_int_equal(f.losses, 0);
 }
 
 /* The key is another member's: stay backup; a master in grace gives up. */
@@ -313,8 +314,8 @@ static const struct step raised[] = {
      .v_master = NOV, .v_other = NOV, .gate = ANY},
     {"held", RESULT, 3, .r = OK(.succeeded = true), .st = FENCE_HELD, .v_master = 1, .v_other = NOV,
      .gate = ANY},
-    {"our 3 s count, not etcd's 5", TICK, 3001, .bits = FENCE_CH_STATE, .st = FENCE_LOST,
-     .v_master = 1, .v_other = NOV, .gate = ANY},
+    {"our 3 s count, not etcd's 5", TICK, 3001, .bits = FENCE_CH_STATE, .st = FENCE_STANDBY,
+     .v_master = 0, .v_other = NOV, .gate = ANY},
 };
 
 static void test_raised_ttl(void **state)
