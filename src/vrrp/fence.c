@@ -184,7 +184,10 @@ unsigned fence_result(struct fence *f, const struct fence_reply *r, uint64_t now
     if (!r->ok) {
         f->errors++;
         f->failing = true;
-        f->next_ms = f->try_ms = now_ms + f->p.retry_ms;
+        /* renewals and acquisitions retry soon; polls (is etcd there yet,
+         * who holds the key) keep their pace */
+        f->try_ms = now_ms + f->p.retry_ms;
+        f->next_ms = now_ms + (f->state == FENCE_HELD ? f->p.retry_ms : renew_ms(f));
         if (r->req == FENCE_REQ_REVOKE && f->state == FENCE_HELD) {
             f->lease = 0; /* we no longer want it: let it expire */
             return set_state(f, FENCE_STANDBY, "released the key (revoke failed: it expires)");
