@@ -30,7 +30,7 @@ struct vrrp_fencer {
     bool pending;     /* the master-down timer ran out: take over once we hold the key */
     char last_error[160];
     char endpoint[64];
-    struct log_ratelimit rl;
+    struct log_ratelimit rl, rl_denied; /* etcd errors; denials (a backup retries often) */
 };
 
 static uint64_t now_ms(const struct vrrp_inst *in)
@@ -96,7 +96,7 @@ static void changed(struct vrrp_inst *in, unsigned ch)
             log_error("vrrp", in->name, "fence: etcd LOST, last error: %s", fc->last_error);
     }
     if (ch & FENCE_CH_DENIED)
-        log_rl(&fc->rl, now_ms(in), LOG_INFO, "vrrp", in->name,
+        log_rl(&fc->rl_denied, now_ms(in), LOG_INFO, "vrrp", in->name,
                "fence: key %s is held by lease %llx of another member: staying backup", fc->key,
                (unsigned long long)f->holder);
     if (ch & FENCE_CH_ACQUIRED)
@@ -240,6 +240,7 @@ int vrrp_fence_start(struct vrrp_inst *in, char *err, size_t errlen)
     else if (gethostname(fc->ident, sizeof(fc->ident) - 1) < 0)
         snprintf(fc->ident, sizeof(fc->ident), "pid-%d", (int)getpid());
     fc->rl = (struct log_ratelimit){.interval_ms = 10000, .burst = 5};
+    fc->rl_denied = fc->rl;
     fc->t.arg = in;
     in->fence = fc;
     log_info("vrrp", in->name,
