@@ -269,7 +269,8 @@ static void check_state(struct vctx *v, struct cfg_vrrp_instance *vi)
     else if (vi->quorum && vi->npeers == 1 && !vi->fence.on)
         verr(v, &vi->at.quorum,
              "quorum with one unicast_peer: two nodes have no majority when they are cut apart "
-             "(each sees 1 of 2, so neither could hold the VIP); add a third node");
+             "(each sees 1 of 2, so neither could hold the VIP); add a third node, or a fence etcd "
+             "to decide between the two");
     if (vi->vip_lifetime_ms && vi->vip_lifetime_ms != CFG_LIFETIME_FOREVER &&
         vi->vip_lifetime_ms <= vi->advert_int_ms)
         verr(v, &vi->at.vip_lifetime,

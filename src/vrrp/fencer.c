@@ -171,6 +171,11 @@ void vrrp_fence_kick(struct vrrp_inst *in)
         kick(in);
 }
 
+int vrrp_fence_arbitrates(const struct vrrp_inst *in)
+{
+    return in->fence && (in->fence->f.state == FENCE_STANDBY || in->fence->f.state == FENCE_HELD);
+}
+
 int vrrp_fence_verdict(const struct vrrp_inst *in)
 {
     return in->fence ? fence_verdict(&in->fence->f, is_master(in), now_ms(in)) : 1;

@@ -86,8 +86,8 @@ static int row_verdict(struct vrrp_inst *in, size_t i)
         return track_link_up(in->v->track, r->name);
     case VRRP_IN_PROXY:
         return vrrp_proxy_health_get(in->v, r->name);
-    case VRRP_IN_QUORUM:
-        return in->q && in->q->majority;
+    case VRRP_IN_QUORUM: /* two nodes have no majority apart: their fence decides */
+        return (in->q && in->q->majority) || (in->c->npeers == 1 && vrrp_fence_arbitrates(in));
     case VRRP_IN_ETCD:
         return in->etcd_ok;
     case VRRP_IN_FENCE:

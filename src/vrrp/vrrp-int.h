@@ -225,6 +225,9 @@ int vrrp_fence_verdict(const struct vrrp_inst *in);
  * fence acquires the key and then steps MASTER_DOWN itself); 2 not at all
  * (etcd lost with on_etcd_loss release: re-arm the timer). */
 int vrrp_fence_hold_back(struct vrrp_inst *in);
+/* 1 while etcd answers (standby or held): it, not a heartbeat majority,
+ * decides between two nodes. */
+int vrrp_fence_arbitrates(const struct vrrp_inst *in);
 /* The VIP lifetime to install now: life_s, cut to what is left of the lease. */
 uint32_t vrrp_fence_vip_lifetime(const struct vrrp_inst *in, uint32_t life_s);
 void vrrp_fence_json(const struct vrrp_inst *in, struct sbuf *b);

@@ -342,3 +342,27 @@ def test_failure_modes_with_and_without_fence(vr, lab, etcd_back):
         took, double, end = res[(how, True)]
         assert double < 1.0, (how, res[(how, True)])
         assert end == ["master2"], (how, end)
+
+
+def test_two_nodes_the_fence_decides(vr, lab, etcd_back, haplane_bin):
+    """Two nodes (master2, master3) with quorum on have no majority when cut
+    apart; with a fence, etcd decides between them: the key holder keeps
+    the VIP, the other stays backup (without the fence `check` refuses
+    quorum on for two nodes)."""
+    pair = ["master2", "master3"]
+    start_all(vr, lab, hosts=pair, wait=False)
+    for h in pair:  # unicast_of(h, pair): each other only
+        vr.stop(h)
+        vr.start(h, conf(h, PRIOS[h], gextra="quorum_key %s" % KEY,
+                         unicast=unicast_of(h, pair), extra="quorum on\n" + fence_block(lab, h)))
+    vr.wait_holder("master3", timeout=8, hosts=pair)
+    wait_fence(vr, "master3", "held")
+    lab.cut("master2", "master3")
+    try:
+        samples = sample_holders(vr, 3.0)
+        assert all(h == ["master3"] for _, h in samples[len(samples) // 4:]), samples[-5:]
+        s2 = vr.status("master2")
+        assert not s2["quorum"]["majority"] and s2["state"] == "BACKUP", s2["state"]
+        assert fence(vr, "master2")["denied"] > 0
+    finally:
+        lab.heal()

@@ -372,7 +372,8 @@ static const struct bad cases[] = {
      "t.conf:5:12: error: quorum needs unicast_peer (the peers that make the majority)\n"},
     {"quorum_with_one_peer", IN(VI("    quorum on\n    unicast_peer { 10.0.0.9 }\n")),
      "t.conf:5:12: error: quorum with one unicast_peer: two nodes have no majority when they are "
-     "cut apart (each sees 1 of 2, so neither could hold the VIP); add a third node\n"},
+     "cut apart (each sees 1 of 2, so neither could hold the VIP); add a third node, or a fence "
+     "etcd to decide between the two\n"},
     {"fence_unknown_kind", IN(VI("    fence zookeeper {\n    }\n")),
      "t.conf:5:11: error: unknown fence 'zookeeper' (expected etcd)\n"},
     {"fence_without_endpoints", IN(VI("    fence etcd {\n        ttl 3s\n    }\n")),
