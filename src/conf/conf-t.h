@@ -165,6 +165,34 @@ struct cfg_track {
                    load; SIZE_MAX for interfaces */
 };
 
+/* What a master whose etcd fence lost etcd does (fence etcd { on_etcd_loss }). */
+enum cfg_etcd_loss {
+    CFG_ETCD_LOSS_KEEP = 0, /* fall back to heartbeat + VRRP, as before etcd first answered */
+    CFG_ETCD_LOSS_RELEASE,  /* nobody holds the VIP without etcd */
+};
+
+#define CFG_FENCE_TTL_MS        2000 /* etcd's minimum lease with its default election timeout */
+#define CFG_FENCE_KEY_PREFIX    "/haplane/"
+#define CFG_FENCE_MAX_ENDPOINTS 16
+
+/* fence etcd { endpoints URL...; cacert F; cert F; key F; ttl D; key_prefix P;
+ * on_etcd_loss keep|release }: hold the VIP only while holding an etcd lease
+ * on the key PREFIX + instance name (vrrp/fence.h). URLs are
+ * http(s)://IP[:PORT] (util/url.h), checked by validation. */
+struct cfg_fence {
+    bool on;          /* a fence block was given */
+    char **endpoints; /* at least one */
+    size_t nendpoints;
+    char *cacert;               /* https: CA bundle; NULL: the system's */
+    char *cert, *key;           /* https: client certificate and key; NULL: none */
+    uint64_t ttl_ms;            /* lease TTL, whole seconds; 2s */
+    char *key_prefix;           /* NULL: "/haplane/" */
+    enum cfg_etcd_loss on_loss; /* keep */
+    struct {
+        struct cfg_pos block, endpoints, cacert, cert, key, ttl, key_prefix, on_loss;
+    } at;
+};
+
 /* vrrp_instance NAME { ... }: one virtual router (RFC 3768 / RFC 5798). */
 struct cfg_vrrp_instance {
     struct cfg_pos pos; /* the name token */
@@ -197,8 +225,11 @@ struct cfg_vrrp_instance {
     size_t ntrack_ifs;
     struct cfg_track *track_proxies; /* proxy with no healthy server = failed */
     size_t ntrack_proxies;
-    bool quorum; /* hold the VIP only while a majority of
-                    {self} + unicast_peer is seen; off */
+    bool quorum;               /* hold the VIP only while a majority of
+                                  {self} + unicast_peer is seen; off */
+    struct cfg_fence fence;    /* fence etcd { ... }; .on false: none */
+    char *track_etcd;          /* track_etcd URL: the local member's /health; NULL: none */
+    int32_t track_etcd_weight; /* 0: unhealthy puts the instance in FAULT */
     struct cfg_cmd notify_master, notify_backup, notify_fault, notify_stop;
     struct cfg_cmd notify;               /* called with: INSTANCE NAME STATE PRIORITY */
     uint32_t garp_master_repeat;         /* default from global_defs */
@@ -212,7 +243,7 @@ struct cfg_vrrp_instance {
         struct cfg_pos state, interface, vrid, priority, advert_int, version, auth, auth_type,
             auth_pass, src_ip, peers, vips, preempt, preempt_delay, quorum, notify_master,
             notify_backup, notify_fault, notify_stop, notify, garp_master_repeat, garp_master_delay,
-            garp_master_refresh, garp_master_refresh_repeat, vip_lifetime;
+            garp_master_refresh, garp_master_refresh_repeat, vip_lifetime, track_etcd;
     } at;
 };
 

@@ -243,6 +243,37 @@ static void write_addrs(FILE *f, const struct cfg_vrrp_instance *vi)
     fputs("    }\n", f);
 }
 
+/* fence etcd { ... } and track_etcd, when set. */
+static void write_fence(FILE *f, const struct cfg_vrrp_instance *vi)
+{
+    const struct cfg_fence *fe = &vi->fence;
+    char a[32];
+    if (vi->track_etcd) {
+        fputs("    track_etcd ", f);
+        put_word(f, vi->track_etcd);
+        fprintf(f, " weight %d\n", vi->track_etcd_weight);
+    }
+    if (!fe->on)
+        return;
+    fputs("    fence etcd {\n        endpoints", f);
+    for (size_t i = 0; i < fe->nendpoints; i++) {
+        fputc(' ', f);
+        put_word(f, fe->endpoints[i]);
+    }
+    fputc('\n', f);
+    const char *names[] = {"cacert", "cert", "key", "key_prefix"};
+    const char *vals[] = {fe->cacert, fe->cert, fe->key, fe->key_prefix};
+    for (size_t i = 0; i < 4; i++) {
+        if (!vals[i])
+            continue;
+        fprintf(f, "        %s ", names[i]);
+        put_word(f, vals[i]);
+        fputc('\n', f);
+    }
+    fprintf(f, "        ttl %s\n        on_etcd_loss %s\n    }\n", dur(fe->ttl_ms, a, sizeof(a)),
+            fe->on_loss == CFG_ETCD_LOSS_RELEASE ? "release" : "keep");
+}
+
 static void write_instance(FILE *f, const struct cfg_vrrp_instance *vi)
 {
     static const char *const auth[] = {"NONE", "PASS", "AH"};
@@ -273,6 +304,7 @@ static void write_instance(FILE *f, const struct cfg_vrrp_instance *vi)
     write_tracks(f, "track_interface", vi->track_ifs, vi->ntrack_ifs);
     write_tracks(f, "track_proxy", vi->track_proxies, vi->ntrack_proxies);
     fprintf(f, "    quorum %s\n", onoff(vi->quorum));
+    write_fence(f, vi);
     write_notify(f, "notify_master", &vi->notify_master);
     write_notify(f, "notify_backup", &vi->notify_backup);
     write_notify(f, "notify_fault", &vi->notify_fault);

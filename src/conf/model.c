@@ -140,6 +140,14 @@ static void instance_free(struct cfg_vrrp_instance *vi)
     tracks_free(vi->track_scripts, vi->ntrack_scripts);
     tracks_free(vi->track_ifs, vi->ntrack_ifs);
     tracks_free(vi->track_proxies, vi->ntrack_proxies);
+    for (size_t i = 0; i < vi->fence.nendpoints; i++)
+        free(vi->fence.endpoints[i]);
+    free(vi->fence.endpoints);
+    free(vi->fence.cacert);
+    free(vi->fence.cert);
+    free(vi->fence.key);
+    free(vi->fence.key_prefix);
+    free(vi->track_etcd);
     cfg_cmd_free(&vi->notify_master);
     cfg_cmd_free(&vi->notify_backup);
     cfg_cmd_free(&vi->notify_fault);

@@ -1,6 +1,6 @@
 /* parse_vrrp: directive tables of global_defs, vrrp_script and
  * vrrp_instance (keepalived's syntax and meaning, plus haplane's additions:
- * realtime, mlockall, track_proxy, quorum, vip_lifetime).
+ * realtime, mlockall, track_proxy, quorum, fence, track_etcd, vip_lifetime).
  *
  * Only syntax and single-value ranges are checked here; rules that involve
  * several values (advert_int for the version, families, references) belong to
@@ -425,6 +425,70 @@ static int h_auth(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
     return cfg_parse_block(cx, st, &blk_auth, obj);
 }
 
+/* ---- fence etcd { ... } and track_etcd ----------------------------------- */
+
+#define FE struct cfg_fence
+
+/* endpoints URL... (several lines add up) */
+static int h_fence_endpoints(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
+{
+    FE *f = obj;
+    mark(cx, &f->at.endpoints, st->kw);
+    for (size_t i = 0; i < st->nargs; i++) {
+        char **slot = cfg_vec_push(&f->endpoints, &f->nendpoints, sizeof(*slot));
+        if (!slot)
+            return cfg_oom(cx);
+        if (cfg_arg_str(cx, &st->arg[i], slot) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static const char *const etcd_loss[] = {"keep", "release"};
+
+static const struct cfg_directive fence_dirs[] = {
+    CFG_DIRN("endpoints", 1, CFG_ARGS_ANY, CFG_BLK_NO, h_fence_endpoints),
+    CFG_VAL("cacert", FE, CFG_V_STR, cacert, at.cacert, 0, 0),
+    CFG_VAL("cert", FE, CFG_V_STR, cert, at.cert, 0, 0),
+    CFG_VAL("key", FE, CFG_V_STR, key, at.key, 0, 0),
+    CFG_VAL("ttl", FE, CFG_V_DUR, ttl_ms, at.ttl, 1, HOUR),
+    CFG_VAL("key_prefix", FE, CFG_V_STR, key_prefix, at.key_prefix, 0, 0),
+    CFG_ENUM("on_etcd_loss", FE, on_loss, at.on_loss, etcd_loss),
+};
+#undef FE
+
+static const struct cfg_block blk_fence = {"fence", fence_dirs, CFG_NELEM(fence_dirs), NULL, NULL};
+
+/* fence etcd { ... }: etcd is the only kind of fence. */
+static int h_fence(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
+{
+    VI *vi = obj;
+    if (strcmp(st->arg[0].s, "etcd"))
+        return cfg_err(cx, &st->arg[0], "unknown fence '%.80s' (expected etcd)", st->arg[0].s);
+    if (vi->fence.on)
+        cfg_warn(cx, st->kw, "a second fence block adds to the first");
+    vi->fence.on = true;
+    mark(cx, &vi->fence.at.block, st->kw);
+    if (!vi->fence.ttl_ms)
+        vi->fence.ttl_ms = CFG_FENCE_TTL_MS;
+    return cfg_parse_block(cx, st, &blk_fence, &vi->fence);
+}
+
+/* track_etcd URL [weight W] */
+static int h_track_etcd(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
+{
+    VI *vi = obj;
+    if (st->nargs == 2 || (st->nargs == 3 && strcmp(st->arg[1].s, "weight")))
+        return cfg_err(cx, &st->arg[1], "unexpected '%.80s' (expected URL [weight W])",
+                       st->arg[1].s);
+    if (st->nargs == 3 &&
+        cfg_arg_int(cx, &st->arg[2], "weight", -253, 253, &vi->track_etcd_weight) < 0)
+        return -1;
+    free(vi->track_etcd);
+    vi->track_etcd = NULL;
+    return cfg_arg_str(cx, &st->arg[0], &vi->track_etcd);
+}
+
 static const char *const states[] = {"BACKUP", "MASTER"};
 
 #define NOTIFY(nm, field)                                                                          \
@@ -452,6 +516,8 @@ static const struct cfg_directive instance_dirs[] = {
     CFG_DIRN("track_interface", 1, 3, CFG_BLK_OPT, h_track_if),
     CFG_DIRN("track_proxy", 1, 3, CFG_BLK_OPT, h_track_proxy),
     CFG_VAL("quorum", VI, CFG_V_BOOL, quorum, at.quorum, 0, 0),
+    CFG_DIRN("fence", 1, 1, CFG_BLK_YES, h_fence),
+    CFG_DIR("track_etcd", 1, 3, CFG_BLK_NO, h_track_etcd, VI, at.track_etcd),
     NOTIFY("notify_master", notify_master),
     NOTIFY("notify_backup", notify_backup),
     NOTIFY("notify_fault", notify_fault),

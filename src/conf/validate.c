@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "conf/conf-int.h"
+#include "util/url.h"
 
 struct vctx {
     struct cfg *cfg;
@@ -265,15 +266,59 @@ static void check_state(struct vctx *v, struct cfg_vrrp_instance *vi)
     }
     if (vi->quorum && !vi->npeers)
         verr(v, &vi->at.quorum, "quorum needs unicast_peer (the peers that make the majority)");
-    else if (vi->quorum && vi->npeers == 1)
+    else if (vi->quorum && vi->npeers == 1 && !vi->fence.on)
         verr(v, &vi->at.quorum,
              "quorum with one unicast_peer: two nodes have no majority when they are cut apart "
-             "(each sees 1 of 2, so neither could hold the VIP); add a third node");
+             "(each sees 1 of 2, so neither could hold the VIP); add a third node, or a fence etcd "
+             "to decide between the two");
     if (vi->vip_lifetime_ms && vi->vip_lifetime_ms != CFG_LIFETIME_FOREVER &&
         vi->vip_lifetime_ms <= vi->advert_int_ms)
         verr(v, &vi->at.vip_lifetime,
              "vip_lifetime must be longer than advert_int (the master refreshes the VIP at "
              "every advert)");
+}
+
+/* An etcd URL of the fence or track_etcd (util/url.h). */
+static void check_url(struct vctx *v, const struct cfg_pos *at, const char *what, const char *s)
+{
+    struct url u;
+    char err[160];
+    if (url_parse(s, &u, err, sizeof(err)) < 0)
+        verr(v, at, "invalid %s '%.120s': %s", what, s, err);
+}
+
+/* fence etcd { ... }: endpoints, the lease TTL against etcd's minimum, and
+ * the VIP lifetime, which must never outlast the lease (vrrp/fence.h). */
+static void check_fence(struct vctx *v, struct cfg_vrrp_instance *vi)
+{
+    struct cfg_fence *f = &vi->fence;
+    if (vi->track_etcd)
+        check_url(v, &vi->at.track_etcd, "track_etcd URL", vi->track_etcd);
+    if (!f->on)
+        return;
+    if (!f->nendpoints)
+        verr(v, &f->at.block, "fence etcd needs endpoints (the etcd members' client URLs)");
+    if (f->nendpoints > CFG_FENCE_MAX_ENDPOINTS)
+        verr(v, &f->at.endpoints, "at most %d fence endpoints", CFG_FENCE_MAX_ENDPOINTS);
+    for (size_t i = 0; i < f->nendpoints; i++)
+        check_url(v, &f->at.endpoints, "fence endpoint", f->endpoints[i]);
+    if (f->key && !f->cert)
+        verr(v, &f->at.key, "fence key without cert");
+    if (f->ttl_ms % 1000)
+        verr(v, &f->at.ttl, "fence ttl must be whole seconds (etcd leases count in seconds)");
+    else if (f->ttl_ms < CFG_FENCE_TTL_MS)
+        verr(v, &f->at.ttl,
+             "fence ttl below 2s: etcd grants at least 1.5 election timeouts rounded up (2 s "
+             "with its default 1 s election timeout) and raises a shorter one without error");
+    if (vi->vip_lifetime_ms == CFG_LIFETIME_FOREVER)
+        verr(v, &vi->at.vip_lifetime,
+             "vip_lifetime off with a fence: the VIP must expire with the etcd lease");
+    else if (vi->vip_lifetime_ms > f->ttl_ms)
+        verr(v, &vi->at.vip_lifetime,
+             "vip_lifetime longer than the fence ttl: the VIP of a frozen or killed master must "
+             "not outlive its etcd lease");
+    if (vi->fence.key_prefix && !vi->fence.key_prefix[0])
+        verr(v, &f->at.key_prefix, "empty key_prefix");
 }
 
 /* Resolve NAME of each track entry in names (stride/offset of the name
@@ -371,6 +416,7 @@ static void check_instances(struct vctx *v)
         check_addrs(v, vi);
         check_auth(v, vi);
         check_state(v, vi);
+        check_fence(v, vi);
     }
     check_vrid_clash(v);
 }

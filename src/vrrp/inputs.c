@@ -25,11 +25,13 @@ void vrrp_inputs_free(struct vrrp_inst *in)
 
 /* The instance's inputs, one row each (prio.h): its own interface first,
  * then track_script, track_interface and track_proxy in configuration
- * order. The rows' names point into the instance's cfg. */
+ * order, then quorum, the fence and track_etcd. The rows' names point into the
+ * instance's cfg. */
 int vrrp_inputs_build(struct vrrp_inst *in)
 {
     const struct cfg_vrrp_instance *c = in->c;
-    size_t n = 1 + c->ntrack_scripts + c->ntrack_ifs + c->ntrack_proxies + (c->quorum ? 1 : 0),
+    size_t n = 1 + c->ntrack_scripts + c->ntrack_ifs + c->ntrack_proxies + (c->quorum ? 1 : 0) +
+               (c->track_etcd ? 1 : 0) + (c->fence.on ? 1 : 0),
            k = 1;
     struct vrrp_prio_input *r = calloc(n, sizeof(*r));
     size_t *script = calloc(n, sizeof(*script));
@@ -52,6 +54,10 @@ int vrrp_inputs_build(struct vrrp_inst *in)
                                         c->track_proxies[i].weight, 1};
     if (c->quorum) /* no majority until the peers are heard */
         r[k++] = (struct vrrp_prio_input){VRRP_IN_QUORUM, "heartbeat", 0, 0};
+    if (c->fence.on) /* ok until etcd first answers */
+        r[k++] = (struct vrrp_prio_input){VRRP_IN_FENCE, "etcd", 0, 1};
+    if (c->track_etcd) /* no verdict until the first check */
+        r[k++] = (struct vrrp_prio_input){VRRP_IN_ETCD, c->track_etcd, c->track_etcd_weight, -1};
     /* keep the last verdicts across a rebuild (reload), so only real
      * changes are logged */
     for (size_t i = 1; i < n; i++)
@@ -80,8 +86,12 @@ static int row_verdict(struct vrrp_inst *in, size_t i)
         return track_link_up(in->v->track, r->name);
     case VRRP_IN_PROXY:
         return vrrp_proxy_health_get(in->v, r->name);
-    case VRRP_IN_QUORUM:
-        return in->q && in->q->majority;
+    case VRRP_IN_QUORUM: /* two nodes have no majority apart: their fence decides */
+        return (in->q && in->q->majority) || (in->c->npeers == 1 && vrrp_fence_arbitrates(in));
+    case VRRP_IN_ETCD:
+        return in->etcd_ok;
+    case VRRP_IN_FENCE:
+        return vrrp_fence_verdict(in);
     default:
         return r->verdict;
     }

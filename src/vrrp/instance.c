@@ -19,6 +19,7 @@
 #define US_TO_NS 1000ULL
 
 static void carry_out(struct vrrp_inst *in, const struct vrrp_fsm_result *r);
+static void arm(struct vrrp_inst *in, struct ev_timer *t, uint64_t us, ev_timer_cb cb);
 
 void vrrp_addr_from_cfg(struct vrrp_addr *out, const struct cfg_addr *a)
 {
@@ -125,6 +126,9 @@ static void on_advert_timer(struct ev_loop *loop, struct ev_timer *t)
     struct vrrp_inst *in = t->arg;
     uint64_t due = t->node.when, now = ev_now(loop);
     uint64_t late = now > due ? now - due : 0;
+    /* the fence first: after a stall its lease may have run out, and an
+     * advert now would make the key's new holder yield */
+    vrrp_fence_kick(in);
     vrrp_inst_step(in, VRRP_EV_ADVERT_TIMER, NULL);
     if (in->fsm.state != VRRP_STATE_MASTER || !in->vips_installed ||
         late <= 2 * in->adver_int_cs * VRRP_CS_US * US_TO_NS)
@@ -137,9 +141,18 @@ static void on_advert_timer(struct ev_loop *loop, struct ev_timer *t)
     vrrp_garp_start(in);
 }
 
+/* With a fence, a backup takes over only when the fence lets it (it holds
+ * the etcd key, or etcd never answered): vrrp_fence_hold_back. */
 static void on_down_timer(struct ev_loop *loop, struct ev_timer *t)
 {
-    vrrp_inst_step(t->arg, VRRP_EV_MASTER_DOWN, NULL);
+    struct vrrp_inst *in = t->arg;
+    int held = in->fsm.state == VRRP_STATE_BACKUP ? vrrp_fence_hold_back(in) : 0;
+    if (held == 2)
+        arm(in, &in->t_down,
+            vrrp_master_down_us(in->c->version, in->fsm.priority, in->fsm.master_adver_int_cs, 0),
+            on_down_timer);
+    if (!held)
+        vrrp_inst_step(in, VRRP_EV_MASTER_DOWN, NULL);
 }
 
 static void on_preempt_timer(struct ev_loop *loop, struct ev_timer *t)
@@ -227,12 +240,37 @@ void vrrp_inst_on_packet(struct vrrp_inst *in, const struct vrrp_rx *rx)
     }
     struct vrrp_fsm_in f = {
         .priority = adv.priority, .adver_int_cs = adv.adver_int_cs, .src = rx->meta.src};
-    enum rx_verdict v = rx_limit(in, vrrp_fsm_classify(&in->fsm, VRRP_EV_ADV, &f), &rx->meta.src);
+    enum vrrp_event cls = vrrp_fsm_classify(&in->fsm, VRRP_EV_ADV, &f);
+    if (in->fsm.state == VRRP_STATE_BACKUP && cls == VRRP_EV_ADV_LOWER)
+        in->lower_seen_ns = ev_now(in->v->loop); /* a live master we would preempt */
+    enum rx_verdict v = rx_limit(in, cls, &rx->meta.src);
     if (v == RX_DROP)
         return;
     in->rx_adverts++;
     if (v == RX_STEP)
         vrrp_inst_step(in, VRRP_EV_ADV, &f);
+}
+
+/* Preemption under a fence: a backup that would preempt a live
+ * lower-priority master cannot, because that master holds the etcd key.
+ * It sends that master one advert with its own priority (at most one per
+ * advert interval, and only while it hears the master's lower adverts): the
+ * master yields as it would to a new master (RFC 5798 6.4.3), revokes its
+ * lease, and this backup acquires the key and takes over. The fence still
+ * decides: nothing becomes master without the key. */
+void vrrp_inst_preempt_advert(struct vrrp_inst *in)
+{
+    uint64_t now = ev_now(in->v->loop), iv = in->adver_int_cs * VRRP_CS_US * US_TO_NS;
+    if (in->fsm.state != VRRP_STATE_BACKUP || !in->lower_seen_ns ||
+        now - in->lower_seen_ns > 3 * iv || now < in->next_preempt_ns)
+        return;
+    in->next_preempt_ns = now + iv;
+    in->preempt_adverts++;
+    log_info("vrrp", in->name,
+             "fence: the key holder has a lower priority: asking it to yield (advert with "
+             "priority %u)",
+             in->fsm.priority);
+    send_advert(in, in->fsm.priority);
 }
 
 /* ---- VIPs ---- */
@@ -251,6 +289,7 @@ static void on_state_change(struct vrrp_inst *in, const struct vrrp_fsm_result *
     log_info("vrrp", in->name, "%s -> %s: %s", vrrp_state_name(r->from), vrrp_state_name(r->to),
              r->reason);
     vrrp_notify(in, r->to, r->to == VRRP_STATE_INIT);
+    vrrp_fence_kick(in); /* master or not: hold, acquire or release the key */
 }
 
 static void arm(struct vrrp_inst *in, struct ev_timer *t, uint64_t us, ev_timer_cb cb)
@@ -306,7 +345,12 @@ static uint32_t lifetime_s(const struct cfg_vrrp_instance *c)
      * seconds): a backup takes over after ~3 intervals + skew, and the VIP
      * of a killed or frozen master is gone soon after. */
     uint64_t s = (4 * c->advert_int_ms + 999) / 1000;
-    return (uint32_t)(s < 2 ? 2 : s);
+    if (s < 2)
+        s = 2;
+    /* with a fence, the VIP must not outlive the etcd lease */
+    if (c->fence.on && s > c->fence.ttl_ms / 1000)
+        s = c->fence.ttl_ms / 1000;
+    return (uint32_t)s;
 }
 
 /* (Re)initialise the machine in INIT with priority prio: the base, or at
@@ -367,6 +411,7 @@ struct vrrp_inst *vrrp_inst_new(struct vrrp *v, const struct cfg_vrrp_instance *
     in->c = c;
     snprintf(in->name, sizeof(in->name), "%s", c->name);
     in->adver_int_cs = (uint16_t)(c->advert_int_ms / 10);
+    in->etcd_ok = -1;
     in->lifetime_s = lifetime_s(c);
     in->rl_rx = (struct log_ratelimit){.interval_ms = 10000, .burst = 5};
     in->rl_tx = (struct log_ratelimit){.interval_ms = 10000, .burst = 5};
@@ -397,8 +442,15 @@ fail:
 void vrrp_inst_start(struct vrrp_inst *in)
 {
     char s[INET6_ADDRSTRLEN], life[24] = "forever";
+    char why[160];
     if (vrrp_quorum_start(in) < 0)
         log_error("vrrp", in->name, "quorum heartbeat not started: out of memory");
+    if (vrrp_fence_start(in, why, sizeof(why)) < 0)
+        log_error("vrrp", in->name, "fence etcd not started (VRRP alone decides): %s", why);
+    if (vrrp_etcdhealth_start(in, why, sizeof(why)) < 0) {
+        log_error("vrrp", in->name, "track_etcd not started (counts as unhealthy): %s", why);
+        in->etcd_ok = 0;
+    }
     if (in->waiting) {
         vrrp_wait_start(in);
         return;
@@ -445,6 +497,8 @@ void vrrp_inst_free(struct vrrp_inst *in)
         return;
     track_notify_forget(in->v->track, in);
     vrrp_quorum_stop(in);
+    vrrp_etcdhealth_stop(in);
+    vrrp_fence_stop(in);
     struct ev_loop *loop = in->v->loop;
     ev_timer_stop(loop, &in->t_advert);
     ev_timer_stop(loop, &in->t_down);

@@ -83,6 +83,10 @@ static void json_instance(struct sbuf *b, const struct vrrp_inst *in)
         sbuf_puts(b, "null");
     sbuf_puts(b, ",\"quorum\":");
     vrrp_quorum_json(in, b);
+    sbuf_puts(b, ",\"fence\":");
+    vrrp_fence_json(in, b);
+    sbuf_puts(b, ",\"track_etcd\":");
+    vrrp_etcdhealth_json(in, b);
     sbuf_puts(b, ",\"tracks\":[");
     for (size_t i = 1; i < in->nrows; i++) {
         const struct vrrp_prio_input *r = &in->rows[i];
@@ -99,13 +103,14 @@ static void json_instance(struct sbuf *b, const struct vrrp_inst *in)
                 "],\"counters\":{\"adverts_rx\":%llu,\"adverts_tx\":%llu,\"tx_errors\":%llu,"
                 "\"transitions\":%llu,\"became_master\":%llu,\"vip_errors\":%llu,"
                 "\"garps_sent\":%llu,\"replies_limited\":%llu,\"notify_running\":%u,"
-                "\"notify_coalesced\":%llu,"
+                "\"notify_coalesced\":%llu,\"preempt_adverts\":%llu,"
                 "\"drops\":",
                 (unsigned long long)in->rx_adverts, (unsigned long long)in->tx_adverts,
                 (unsigned long long)in->tx_errors, (unsigned long long)in->transitions,
                 (unsigned long long)in->became_master, (unsigned long long)in->vip_errors,
                 (unsigned long long)in->garps_sent, (unsigned long long)in->replies_limited,
-                in->notify_running, (unsigned long long)in->notify_coalesced);
+                in->notify_running, (unsigned long long)in->notify_coalesced,
+                (unsigned long long)in->preempt_adverts);
     json_drops(b, in->rx_drops);
     sbuf_puts(b, "}}");
 }
@@ -186,6 +191,7 @@ static void text_instance(struct sbuf *b, const struct vrrp_inst *in)
                         in->q->peers[i].seen ? "seen" : "unseen");
         sbuf_puts(b, "\n");
     }
+    vrrp_fence_text(in, b);
     for (size_t i = 1; i < in->nrows; i++)
         text_row(b, &in->rows[i], in->effects[i]);
     sbuf_printf(b, "  adverts rx %llu tx %llu, transitions %llu",

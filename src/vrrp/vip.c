@@ -24,11 +24,12 @@ void vrrp_vips_set(struct vrrp_inst *in, const char *what)
 {
     char err[256];
     in->vips_failed = 0;
+    uint32_t life = vrrp_fence_vip_lifetime(in, in->lifetime_s);
     for (size_t i = 0; i < in->c->nvips; i++) {
         struct nl_ifaddr a;
         vrrp_nl_vip(in, i, &a);
-        if (nl_addr_set(&in->v->nl, in->vip_ifindex[i], &a, in->lifetime_s, in->c->vips[i].label,
-                        err, sizeof(err)) < 0) {
+        if (nl_addr_set(&in->v->nl, in->vip_ifindex[i], &a, life, in->c->vips[i].label, err,
+                        sizeof(err)) < 0) {
             in->vip_errors++;
             in->vips_failed++;
             log_error("vrrp", in->name, "%s VIP: %s", what, err);

@@ -5,6 +5,7 @@
 
 #include <net/if.h>
 
+#include "check/check.h"
 #include "conf/conf.h"
 #include "ev/ev.h"
 #include "log.h"
@@ -58,6 +59,8 @@ struct vrrp_quorum {
     struct log_ratelimit rl;
 };
 
+struct vrrp_fencer;
+
 struct vrrp_inst {
     struct vrrp *v;
     const struct cfg_vrrp_instance *c; /* in v->cfg */
@@ -95,6 +98,13 @@ struct vrrp_inst {
     struct ev_timer t_wait;
 
     struct vrrp_quorum *q; /* NULL unless quorum on */
+
+    struct vrrp_fencer *fence;   /* fence etcd (fencer.c); NULL: none */
+    uint64_t lower_seen_ns;      /* a backup last discarded a lower master's advert */
+    uint64_t next_preempt_ns;    /* earliest next preempt advert (fence) */
+    uint64_t preempt_adverts;    /* sent by vrrp_inst_preempt_advert */
+    struct chk_target *etcd_chk; /* track_etcd: the member's /health; NULL: none */
+    int etcd_ok;                 /* its verdict: 1 healthy, 0 not, -1 not yet */
 
     int vips_installed; /* we hold them: added, refreshed, to be removed */
     size_t vips_failed; /* of those, how many the last add or refresh could not set */
@@ -155,6 +165,8 @@ void vrrp_inst_rebind(struct vrrp_inst *in);
  * waiting instance tries to attach, a running one whose interface was
  * re-created (new ifindex) re-attaches to it. */
 void vrrp_inst_retrack(struct vrrp_inst *in);
+/* Fence: ask a lower-priority key holder to yield (see instance.c). */
+void vrrp_inst_preempt_advert(struct vrrp_inst *in);
 /* Remove VIPs of this instance left on their interfaces by an earlier run. */
 void vrrp_inst_sweep_vips(struct vrrp_inst *in);
 
@@ -198,6 +210,29 @@ void vrrp_quorum_close(struct vrrp *v);
 int vrrp_quorum_start(struct vrrp_inst *in); /* nothing unless quorum on; -1: no memory */
 void vrrp_quorum_stop(struct vrrp_inst *in);
 void vrrp_quorum_json(const struct vrrp_inst *in, struct sbuf *b);
+
+/* etcdhealth.c: track_etcd (nothing when not configured) */
+int vrrp_etcdhealth_start(struct vrrp_inst *in, char *err, size_t errlen);
+void vrrp_etcdhealth_stop(struct vrrp_inst *in);
+void vrrp_etcdhealth_json(const struct vrrp_inst *in, struct sbuf *b);
+
+/* fencer.c: fence etcd (each does nothing without one) */
+int vrrp_fence_start(struct vrrp_inst *in, char *err, size_t errlen);
+void vrrp_fence_stop(struct vrrp_inst *in); /* revokes a held lease */
+void vrrp_fence_kick(struct vrrp_inst *in); /* the VRRP state changed */
+/* The VRRP_IN_FENCE row: 1 may hold the VIP (master) / stay out of FAULT. */
+int vrrp_fence_verdict(const struct vrrp_inst *in);
+/* A backup's master-down timer ran out: 0 take over now; 1 not yet (the
+ * fence acquires the key and then steps MASTER_DOWN itself); 2 not at all
+ * (etcd lost with on_etcd_loss release: re-arm the timer). */
+int vrrp_fence_hold_back(struct vrrp_inst *in);
+/* 1 while etcd answers (standby or held): it, not a heartbeat majority,
+ * decides between two nodes. */
+int vrrp_fence_arbitrates(const struct vrrp_inst *in);
+/* The VIP lifetime to install now: life_s, cut to what is left of the lease. */
+uint32_t vrrp_fence_vip_lifetime(const struct vrrp_inst *in, uint32_t life_s);
+void vrrp_fence_json(const struct vrrp_inst *in, struct sbuf *b);
+void vrrp_fence_text(const struct vrrp_inst *in, struct sbuf *b);
 
 /* vrrp.c */
 struct vrrp_sock *vrrp_sock_get(struct vrrp *v, int ifindex, int family, int join, char *err,

@@ -255,6 +255,19 @@ static void key_tracks(struct sbuf *b, const struct cfg_track *t, size_t n)
         sbuf_printf(b, "t:%s:%d;", t[i].name, t[i].weight);
 }
 
+static void key_fence(struct sbuf *b, const struct cfg_vrrp_instance *c)
+{
+    const struct cfg_fence *f = &c->fence;
+    sbuf_printf(b, "e:%s:%d;", c->track_etcd ? c->track_etcd : "", c->track_etcd_weight);
+    if (!f->on)
+        return;
+    for (size_t i = 0; i < f->nendpoints; i++)
+        sbuf_printf(b, "fe:%s;", f->endpoints[i]);
+    sbuf_printf(b, "f:%s:%s:%s:%llu:%s:%d;", f->cacert ? f->cacert : "", f->cert ? f->cert : "",
+                f->key ? f->key : "", (unsigned long long)f->ttl_ms,
+                f->key_prefix ? f->key_prefix : "", f->on_loss);
+}
+
 /* Everything of an instance that the running engine depends on, as text:
  * equal keys mean the instance can keep running across a reload. */
 static void instance_key(const struct cfg_vrrp_instance *c, struct sbuf *b)
@@ -278,6 +291,7 @@ static void instance_key(const struct cfg_vrrp_instance *c, struct sbuf *b)
     key_tracks(b, c->track_scripts, c->ntrack_scripts);
     key_tracks(b, c->track_ifs, c->ntrack_ifs);
     key_tracks(b, c->track_proxies, c->ntrack_proxies);
+    key_fence(b, c);
     key_cmd(b, "m", &c->notify_master);
     key_cmd(b, "b", &c->notify_backup);
     key_cmd(b, "f", &c->notify_fault);

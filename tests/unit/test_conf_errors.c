@@ -385,7 +385,43 @@ static const struct bad cases[] = {
      "t.conf:5:12: error: quorum needs unicast_peer (the peers that make the majority)\n"},
     {"quorum_with_one_peer", IN(VI("    quorum on\n    unicast_peer { 10.0.0.9 }\n")),
      "t.conf:5:12: error: quorum with one unicast_peer: two nodes have no majority when they are "
-     "cut apart (each sees 1 of 2, so neither could hold the VIP); add a third node\n"},
+     "cut apart (each sees 1 of 2, so neither could hold the VIP); add a third node, or a fence "
+     "etcd to decide between the two\n"},
+    {"fence_unknown_kind", IN(VI("    fence zookeeper {\n    }\n")),
+     "t.conf:5:11: error: unknown fence 'zookeeper' (expected etcd)\n"},
+    {"fence_without_endpoints", IN(VI("    fence etcd {\n        ttl 3s\n    }\n")),
+     "t.conf:5:5: error: fence etcd needs endpoints (the etcd members' client URLs)\n"},
+    {"fence_bad_endpoints",
+     IN(VI("    fence etcd {\n        endpoints http://etcd1:2379 10.0.0.5:2379 "
+           "https://10.0.0.5:2379/v3\n    }\n")),
+     "t.conf:6:9: error: invalid fence endpoint 'http://etcd1:2379': not an IP address: etcd1 "
+     "(names are not resolved)\n"
+     "t.conf:6:9: error: invalid fence endpoint '10.0.0.5:2379': expected http:// or https://\n"
+     "t.conf:6:9: error: invalid fence endpoint 'https://10.0.0.5:2379/v3': a path is not "
+     "allowed\n"},
+    {"fence_ttl_short",
+     IN(VI("    fence etcd {\n        endpoints http://10.0.0.5\n        ttl "
+           "1s\n    }\n")),
+     "t.conf:7:13: error: fence ttl below 2s: etcd grants at least 1.5 election timeouts rounded "
+     "up (2 s with its default 1 s election timeout) and raises a shorter one without error\n"},
+    {"fence_ttl_fraction",
+     IN(VI("    fence etcd {\n        endpoints http://10.0.0.5\n        "
+           "ttl 2500ms\n    }\n")),
+     "t.conf:7:13: error: fence ttl must be whole seconds (etcd leases count in seconds)\n"},
+    {"fence_vip_forever",
+     IN(VI("    vip_lifetime off\n    fence etcd {\n        endpoints "
+           "http://10.0.0.5\n        key k.pem\n    }\n")),
+     "t.conf:5:18: error: vip_lifetime off with a fence: the VIP must expire with the etcd lease\n"
+     "t.conf:8:13: error: fence key without cert\n"},
+    {"fence_vip_longer_than_ttl",
+     IN(VI("    vip_lifetime 5s\n    fence etcd {\n        endpoints "
+           "http://10.0.0.5\n    }\n")),
+     "t.conf:5:18: error: vip_lifetime longer than the fence ttl: the VIP of a frozen or killed "
+     "master must not outlive its etcd lease\n"},
+    {"track_etcd_bad_scheme", IN(VI("    track_etcd ftp://10.0.0.5 weight -10\n")),
+     "t.conf:5:16: error: invalid track_etcd URL 'ftp://10.0.0.5': expected http:// or https://\n"},
+    {"track_etcd_bad_port", IN(VI("    track_etcd http://[::1]:0\n")),
+     "t.conf:5:16: error: invalid track_etcd URL 'http://[::1]:0': invalid port\n"},
     {"vip_lifetime_too_short", IN(VI("    vip_lifetime 1s\n")),
      "t.conf:5:18: error: vip_lifetime must be longer than advert_int (the master refreshes the "
      "VIP at every advert)\n"},
