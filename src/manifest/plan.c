@@ -137,26 +137,46 @@ static int import_files(const struct cfg *cfg, const struct mf_opts *o, struct m
     return 0;
 }
 
-/* check ca/cert/key of every proxy: absolute paths, mounted. */
-static int tls_files(const struct cfg *cfg, struct mf_plan *p, char *err, size_t errlen)
+/* One TLS file (NULL: none) that `owner` names as `what`: an absolute
+ * path, mounted from the host at the same path. */
+static int tls_file(struct mf_plan *p, const char *file, const char *owner, const char *what,
+                    char *err, size_t errlen)
 {
     char f[MF_PATH_MAX], why[256];
+    if (!file)
+        return 0;
+    if (file[0] != '/' || mf_path_abs(file, NULL, f, sizeof(f)) < 0)
+        return snprintf(err, errlen,
+                        "%s: %s '%s' is not an absolute path: the pod mounts it from the host at "
+                        "the same path",
+                        owner, what, file),
+               -1;
+    snprintf(why, sizeof(why), "%s: %s", owner, what);
+    return add_mount(p, MF_TLS, f, why) < 0 ? oom(err, errlen) : 0;
+}
+
+/* The check ca/cert/key of every proxy and the cacert/cert/key of every
+ * etcd fence (also used by track_etcd over https). */
+static int tls_files(const struct cfg *cfg, struct mf_plan *p, char *err, size_t errlen)
+{
+    char owner[160];
     for (size_t i = 0; i < cfg->nproxies; i++) {
         const struct cfg_check *c = &cfg->proxies[i].check;
-        const char *files[] = {c->ca, c->cert, c->key}, *what[] = {"ca", "cert", "key"};
-        for (size_t k = 0; k < 3; k++) {
-            if (!files[k])
-                continue;
-            if (files[k][0] != '/' || mf_path_abs(files[k], NULL, f, sizeof(f)) < 0)
-                return snprintf(err, errlen,
-                                "proxy %s: check %s '%s' is not an absolute path: the pod "
-                                "mounts it from the host at the same path",
-                                cfg->proxies[i].name, what[k], files[k]),
-                       -1;
-            snprintf(why, sizeof(why), "proxy %s: check %s", cfg->proxies[i].name, what[k]);
-            if (add_mount(p, MF_TLS, f, why) < 0)
-                return oom(err, errlen);
-        }
+        snprintf(owner, sizeof(owner), "proxy %s", cfg->proxies[i].name);
+        if (tls_file(p, c->ca, owner, "check ca", err, errlen) < 0 ||
+            tls_file(p, c->cert, owner, "check cert", err, errlen) < 0 ||
+            tls_file(p, c->key, owner, "check key", err, errlen) < 0)
+            return -1;
+    }
+    for (size_t i = 0; i < cfg->ninstances; i++) {
+        const struct cfg_fence *fe = &cfg->instances[i].fence;
+        if (!fe->on)
+            continue;
+        snprintf(owner, sizeof(owner), "vrrp_instance %s", cfg->instances[i].name);
+        if (tls_file(p, fe->cacert, owner, "fence cacert", err, errlen) < 0 ||
+            tls_file(p, fe->cert, owner, "fence cert", err, errlen) < 0 ||
+            tls_file(p, fe->key, owner, "fence key", err, errlen) < 0)
+            return -1;
     }
     return 0;
 }

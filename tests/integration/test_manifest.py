@@ -447,3 +447,26 @@ def test_manifest_capabilities_run_the_daemon(haplane_bin, tmp_path):
         status, out, log = without(cap)
         vi = status["vrrp"]["instances"][0]
         assert vi["state"] == "FAULT" and "script chk" in vi["reason"], (cap, vi, log)
+
+
+def test_fence_certificates_are_mounted(haplane_bin, tmp_path):
+    """The etcd fence's cacert/cert/key are mounted like the checks' files."""
+    conf = tmp_path / "fence.conf"
+    peers = " ".join("192.168.200.%d" % i for i in (152, 153))
+    conf.write_text(
+        "vrrp_instance apiserver {\n    interface lo\n    virtual_router_id 51\n"
+        "    version 3\n    advert_int 0.1\n    vip_lifetime 2s\n"
+        "    unicast_peer { %s }\n    quorum on\n"
+        "    virtual_ipaddress { 192.168.200.154/24 }\n"
+        "    fence etcd {\n        endpoints https://192.168.200.151:2379\n"
+        "        cacert /etc/kubernetes/pki/etcd/ca.crt\n"
+        "        cert /etc/kubernetes/pki/apiserver-etcd-client.crt\n"
+        "        key /etc/kubernetes/pki/apiserver-etcd-client.key\n        ttl 2s\n    }\n}\n"
+        % peers)
+    cp = manifest(haplane_bin, "-f", str(conf))
+    pod = pod_of(cp)
+    files = host_files(pod)
+    for f in ("/etc/kubernetes/pki/etcd/ca.crt", "/etc/kubernetes/pki/apiserver-etcd-client.crt",
+              "/etc/kubernetes/pki/apiserver-etcd-client.key"):
+        assert f in files, (f, files)
+        assert mounts_by_path(pod)[f][0]["readOnly"] is True
