@@ -208,8 +208,12 @@ def test_failover_time_with_and_without_fence(vr, lab, etcd_back):
     print("failover (s): " + ", ".join("%s fence %s: %.3f" % (h, "on" if f else "off", v)
                                        for (h, f), v in sorted(res.items())))
     assert res[("crash", False)] < 1.5
-    # the fence waits for the dead holder's lease (ttl 2 s, renewed every ttl/3)
-    assert 1.0 <= res[("crash", True)] < TTL + 2.0
+    # the fence waits for the dead holder's lease (ttl 2 s, renewed every ttl/3).
+    # master3 is also an etcd member: when it was etcd's leader, the survivors
+    # elect a new one first (about 1 s) and etcd extends every lease's TTL on
+    # a leader change, so the key frees up to about 2 TTLs + the election late
+    # (4.6 s seen once in the lab)
+    assert 1.0 <= res[("crash", True)] < 2 * TTL + 3.0
     # a stopping holder revokes its lease: no wait for the ttl
     assert res[("stop", True)] < 1.0
 
