@@ -270,6 +270,8 @@ struct cfg_proxy {
     size_t nbinds;
     enum cfg_balance balance;    /* roundrobin */
     uint64_t connect_timeout_ms; /* connect to a server; 2s */
+    uint64_t hedge_timeout_ms;   /* no answer to a connect yet: race a second
+                                    one to the next server; 100ms, 0 off */
     uint64_t idle_timeout_ms;    /* no bytes either way; 1h (watches) */
     uint64_t drain_timeout_ms;   /* spread closing a failed server's (or, on
                                     SIGTERM, all) connections over this; 10s */
@@ -284,8 +286,8 @@ struct cfg_proxy {
     struct cfg_server *servers; /* at least one */
     size_t nservers;
     struct {
-        struct cfg_pos balance, connect_timeout, idle_timeout, drain_timeout, retries, maxconn,
-            workers, relay, backlog, keepalive, nodelay, check;
+        struct cfg_pos balance, connect_timeout, hedge_timeout, idle_timeout, drain_timeout,
+            retries, maxconn, workers, relay, backlog, keepalive, nodelay, check;
     } at;
 };
 

@@ -67,6 +67,7 @@ void cfg_proxy_defaults(struct cfg_proxy *px)
 {
     px->balance = CFG_BALANCE_ROUNDROBIN;
     px->connect_timeout_ms = 2000;
+    px->hedge_timeout_ms = 100;
     px->idle_timeout_ms = 3600000;
     px->drain_timeout_ms = 10000;
     px->retries = 3;

@@ -71,6 +71,8 @@ static inline uint64_t px_get(px_ctr *c)
     X(drop_connect, "dropped_connect_failed")                                                      \
     X(drop_internal, "dropped_internal_error")                                                     \
     X(retries, "retries")                                                                          \
+    X(hedges, "hedges_started")                                                                    \
+    X(hedges_won, "hedges_won")                                                                    \
     X(replays, "replayed_after_reset")                                                             \
     X(closed_idle, "closed_idle_timeout")                                                          \
     X(closed_drain, "closed_drain")                                                                \
@@ -104,6 +106,8 @@ struct px_srv {
     px_ctr connects;    /* connect attempts */
     px_ctr connected;   /* ... that succeeded */
     px_ctr conn_fail[CHK_R_COUNT];
+    px_ctr hedged;     /* hedges started because its connect was slow */
+    px_ctr hedge_wins; /* hedges to it that connected first */
     /* main thread only */
     struct px *px;
     struct px_prt *prt;     /* proxy it belongs to now */
@@ -146,7 +150,7 @@ struct px_gen {
     struct px_prt *rt;
     const char *name; /* rt->name */
     enum px_balance_algo algo;
-    uint64_t connect_ns, idle_ns, drain_ns;
+    uint64_t connect_ns, hedge_ns, idle_ns, drain_ns;
     uint32_t retries, maxconn, nworkers, backlog;
     bool maxconn_auto, splice, keepalive, nodelay;
     struct px_bind *binds;
@@ -265,6 +269,8 @@ struct px_sess {
     struct px_sess *prev, *next; /* the worker's sessions */
     struct px_wpx *wpx;
     struct ev_io cio, sio; /* client, server */
+    struct ev_io hio;      /* a hedge racing the server connect (fd -1: none) */
+    struct px_race race;   /* the connect race (CONNECTING only) */
     struct ev_timer tmr;   /* connect, idle and drain deadlines */
     uint64_t last_active;  /* ev_now of the last byte moved */
     uint64_t drain_at;     /* close at this time (0: not draining) */
@@ -272,7 +278,8 @@ struct px_sess {
     uint64_t tried;        /* servers tried, bit per index */
     uint64_t chash;        /* client hash (balance source) */
     struct px_dir c2s, s2c;
-    int16_t srv; /* index in wpx->gen->srv; -1 none */
+    int16_t srv;  /* index in wpx->gen->srv; -1 none */
+    int16_t hsrv; /* the hedge's server while race.hedging */
     uint8_t attempts;
     uint8_t state;
     bool c_rd, c_wr, s_rd, s_wr; /* edge-triggered readiness */
@@ -316,7 +323,7 @@ struct px_wpx {
     size_t nlis;
     unsigned nsess;
     bool retired;
-    struct log_ratelimit rl_maxconn, rl_noserver, rl_connect, rl_accept;
+    struct log_ratelimit rl_maxconn, rl_noserver, rl_connect, rl_accept, rl_hedge;
 };
 
 struct px_worker {
@@ -352,6 +359,13 @@ void px_worker_sess_gone(struct px_worker *w, struct px_wpx *wpx);
 void px_worker_requeue(struct px_worker *w, struct px_sess *s);
 /* Take s off the ready list (it is closing). */
 void px_worker_unqueue(struct px_worker *w, struct px_sess *s);
+
+/* pick.c */
+/* Snapshot the servers' shared state and let wpx's balancer choose, tried
+ * servers excluded (bit per index). The index, or -1 if none is eligible. */
+int px_pick(struct px_wpx *wpx, uint64_t chash, uint64_t tried);
+/* "master1 down (refused), master2 draining, ..." for the logs. */
+void px_servers_why(const struct px_gen *g, char *buf, size_t len);
 
 /* sess.c */
 /* A client connection was accepted on one of wpx's listeners. */

@@ -51,8 +51,9 @@ static void retry_and_passive(void **state)
 {
     for (int r = 0; r < CHK_R_COUNT; r++) {
         bool retry = r == CHK_R_REFUSED || r == CHK_R_UNREACHABLE || r == CHK_R_CONNECT_TIMEOUT ||
-                     r == CHK_R_RESET;
-        bool passive = r == CHK_R_REFUSED || r == CHK_R_UNREACHABLE || r == CHK_R_CONNECT_TIMEOUT;
+                     r == CHK_R_SLOW_CONNECT || r == CHK_R_RESET;
+        bool passive = r == CHK_R_REFUSED || r == CHK_R_UNREACHABLE ||
+                       r == CHK_R_CONNECT_TIMEOUT || r == CHK_R_SLOW_CONNECT;
         if (px_result_retryable(r) != retry || px_result_passive(r) != passive)
             fail_msg("%s: retry %d passive %d", chk_result_str(r), px_result_retryable(r),
                      px_result_passive(r));
