@@ -222,6 +222,14 @@ def haplanes(lab, haplane_bin, tmp_path_factory):
             hs[m].lab.stop(PROXY_HOST, hs[m].name)
 
 
+def all_up_lab(lab):
+    """Every stand-in ready and every master's link up (a failed test may
+    have left a fault behind)."""
+    for m in MASTERS:
+        lab.ready(m)
+    lab.heal()
+
+
 def all_up(h):
     for m in MASTERS:
         h.lab.ready(m)
@@ -411,6 +419,90 @@ def test_silent_server_death_no_failed_connection(lab, haplanes, mode):
     assert srv["master2"]["health"] == "down"
     assert after["counters"]["retries"] > before["counters"]["retries"]
     h.wait_health("api", "up", timeout=15)
+
+
+HEDGE = """\
+proxy hedged {{
+    bind *:{hedged}
+    relay {mode}
+    balance roundrobin
+    workers 1
+    timeout connect 2s
+    timeout hedge 100ms
+    retries 3
+    check https GET /readyz expect 200 interval 10s timeout 1s fall 3 rise 2 ca {ca}
+{servers}}}
+proxy plain {{
+    bind *:{plain}
+    relay {mode}
+    balance roundrobin
+    workers 1
+    timeout connect 2s
+    timeout hedge 0
+    retries 3
+    check https GET /readyz expect 200 interval 10s timeout 1s fall 3 rise 2 ca {ca}
+{servers}}}
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_hedged_connect_beats_a_dead_server(lab, haplane_bin, mode):
+    """Issue 11, item 2. master2's link goes down (no RST, no FIN: its
+    connects get no answer). Checks run every 10 s, so for the few seconds
+    of the test master2 is still in rotation and every third connection
+    (round robin, one worker) is sent to it first. Through `hedged`
+    (timeout hedge 100ms) each of those completes about one hedge delay
+    later on another server; through `plain` (timeout hedge 0, the control)
+    each waits for the 2 s connect timeout before its retry. Both succeed:
+    the difference is the hedge, and the counters and the log say so."""
+    hedged, plain = 18500 + OFFSET[mode], 18501 + OFFSET[mode]
+    h = None
+    try:
+        all_up_lab(lab)
+        h = Own(lab, haplane_bin, "hedge-" + mode,
+                HEDGE.format(mode=mode, hedged=hedged, plain=plain, ca=lab.ca,
+                             servers=servers(6443)))
+        for px in ("hedged", "plain"):
+            h.wait_health(px, "up")
+        lab.fail("master2")
+        t_fail = time.time()
+        bg_h = Background(lab, "rate", NODE1, hedged, lab.ca, 6, 2)
+        bg_p = Background(lab, "rate", NODE1, plain, lab.ca, 6, 2)
+        rh, rp = bg_h.result(timeout=60)["results"], bg_p.result(timeout=60)["results"]
+        took = time.time() - t_fail
+        px = h.proxies()
+        log = h.log()
+    finally:
+        lab.heal("master2")
+        if h:
+            h.stop()
+    assert took < 9, "checks (10 s) may have taken master2 out: %.1f s" % took
+    for name, res in (("hedged", rh), ("plain", rp)):
+        assert len(res) == 12 and all(x["ok"] for x in res), (name, res)
+        assert all(x["host"] != "master2" for x in res), (name, res)
+    dh = sorted(x["end"] - x["start"] for x in rh)
+    dp = sorted(x["end"] - x["start"] for x in rp)
+    print("%s: hedged %s\n%s: plain %s" % (mode, ["%.3f" % d for d in dh],
+                                            mode, ["%.3f" % d for d in dp]))
+    # about one hedge delay, not the connect timeout (generous bound)
+    assert dh[-1] < 0.6, dh
+    slow = [d for d in dh if d >= 0.095]
+    assert len(slow) >= 3, "no connection was sent to master2 first: %s" % dh
+    # the control pays the connect timeout for each connection sent to master2
+    assert len([d for d in dp if d >= 1.9]) >= 3, dp
+    ch, cp = px["hedged"]["counters"], px["plain"]["counters"]
+    assert ch["hedges_started"] >= 3 and ch["hedges_won"] >= 3, ch
+    assert ch["dropped_connect_failed"] == 0, ch
+    assert cp["hedges_started"] == 0 and cp["hedges_won"] == 0, cp
+    srv = {s["name"]: s for s in px["hedged"]["servers"]}
+    assert srv["master2"]["hedges"]["slow"] == ch["hedges_started"], srv["master2"]
+    assert srv["master2"]["connect_failures"]["slow-connect"] == ch["hedges_started"]
+    assert srv["master1"]["hedges"]["won"] + srv["master3"]["hedges"]["won"] == \
+        ch["hedges_won"]
+    assert srv["master2"]["passive_failures"] >= 1, srv["master2"]
+    assert px["hedged"]["timeouts_ms"]["hedge"] == 100
+    assert re.search(r'obj="hedged" msg="no answer from master2 within 100 ms: racing a '
+                     r'connect to master[13]"', log), log
 
 
 @pytest.mark.parametrize("mode", MODES)
