@@ -79,7 +79,8 @@ struct chk_state {
 /* What the proxy knows when it reports a passive failure (chk_state_passive). */
 struct chk_passive {
     uint64_t now_ns;      /* the caller's monotonic clock */
-    uint64_t interval_ns; /* the check interval: at most one passive failure counts per one */
+    uint64_t interval_ns; /* the check interval now (fast_interval while between
+                             states): at most one passive failure counts per one */
     bool others_usable;   /* another server of the proxy takes new connections */
 };
 

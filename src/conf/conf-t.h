@@ -230,7 +230,8 @@ struct cfg_check {
     char *path;                 /* http(s): starts with '/'; NULL for tcp */
     uint16_t expect;            /* expected HTTP status, 100-599; 200 */
     uint64_t interval_ms;       /* between checks of a server; 1s */
-    uint64_t fast_interval_ms;  /* while a server is between states; = interval */
+    uint64_t fast_interval_ms;  /* while a server is between states (suspect);
+                                   interval/4, at least 100ms, at most interval */
     uint64_t timeout_ms;        /* connect + answer; 1s (also `timeout check`) */
     uint32_t fall;              /* failures in a row to mark down; 3 */
     uint32_t rise;              /* successes in a row to mark up; 2 */

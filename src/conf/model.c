@@ -88,6 +88,14 @@ void cfg_check_free(struct cfg_check *c)
     free(c->sni);
 }
 
+uint64_t cfg_suspect_interval_ms(uint64_t interval_ms)
+{
+    uint64_t q = interval_ms / 4;
+    if (q < 100)
+        q = 100;
+    return q < interval_ms ? q : interval_ms;
+}
+
 void cfg_check_defaults(struct cfg_check *c)
 {
     memset(c, 0, sizeof(*c));

@@ -379,8 +379,8 @@ static void check_instances(struct vctx *v)
 
 static void check_check(struct vctx *v, struct cfg_check *c)
 {
-    if (!c->at.fast_interval.line)
-        c->fast_interval_ms = c->interval_ms;
+    if (!c->at.fast_interval.line) /* the suspect interval: interval/4, >= 100ms */
+        c->fast_interval_ms = cfg_suspect_interval_ms(c->interval_ms);
     if (!c->at.verify.line)
         c->verify = c->ca ? CFG_VERIFY_REQUIRED : CFG_VERIFY_NONE;
     if (c->key && !c->cert)

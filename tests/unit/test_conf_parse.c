@@ -3,6 +3,8 @@
  * canonical writer's round trip. (include: test_conf_include.c) */
 #include "test_conf.h"
 
+#include "conf/conf-int.h"
+
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
@@ -461,7 +463,7 @@ static void every_proxy_directive(void **state)
     assert_int_equal(k->kind, CFG_CHECK_TCP);
     assert_null(k->method);
     assert_int_equal(k->interval_ms, 5000);
-    assert_int_equal(k->fast_interval_ms, 5000);
+    assert_int_equal(k->fast_interval_ms, 1250);
     assert_int_equal(k->timeout_ms, 2000);
     assert_int_equal(k->fall, 2);
     assert_int_equal(k->rise, 3);
@@ -540,7 +542,11 @@ static void defaults(void **state)
     assert_int_equal(px->check.kind, CFG_CHECK_TCP);
     assert_int_equal(px->check.expect, 200);
     assert_int_equal(px->check.interval_ms, 1000);
-    assert_int_equal(px->check.fast_interval_ms, 1000);
+    assert_int_equal(px->check.fast_interval_ms, 250); /* the suspect interval: interval/4 */
+    assert_int_equal(cfg_suspect_interval_ms(1000), 250);
+    assert_int_equal(cfg_suspect_interval_ms(300), 100); /* at least 100 ms */
+    assert_int_equal(cfg_suspect_interval_ms(60), 60);   /* at most the interval */
+    assert_int_equal(cfg_suspect_interval_ms(20000), 5000);
     assert_int_equal(px->check.timeout_ms, 1000);
     assert_int_equal(px->check.fall, 3);
     assert_int_equal(px->check.rise, 2);
