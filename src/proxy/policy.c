@@ -113,6 +113,19 @@ enum px_tmo px_timeout_check(uint64_t now, uint64_t last_active, uint64_t idle_n
     return PX_TMO_NONE;
 }
 
+bool px_result_no_answer(enum chk_result r)
+{
+    return r == CHK_R_REFUSED || r == CHK_R_UNREACHABLE || r == CHK_R_CONNECT_TIMEOUT ||
+           r == CHK_R_SLOW_CONNECT || r == CHK_R_RESET || r == CHK_R_TIMEOUT;
+}
+
+uint64_t px_down_drain_ns(enum chk_result why, uint64_t drain_ns)
+{
+    if (px_result_no_answer(why) && drain_ns > PX_CUT_NS)
+        return PX_CUT_NS;
+    return drain_ns;
+}
+
 uint64_t px_drain_deadline(uint64_t now, uint64_t drain_ns, uint64_t rnd, uint64_t cur)
 {
     uint64_t at = now + (drain_ns == UINT64_MAX ? rnd : rnd % (drain_ns + 1));

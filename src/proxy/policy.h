@@ -36,7 +36,8 @@ uint32_t px_workers_resolve(uint32_t configured, long ncpu, uint32_t max);
 
 /* A failed connect (or a reset before the server sent anything) that is
  * worth trying on the next server: refused, unreachable, connect-timeout,
- * slow-connect (what a hedge does), reset. Our own failures (internal-error: no fd, no memory) are not. */
+ * slow-connect (what a hedge does), reset. Our own failures (internal-error: no fd, no memory) are
+ * not. */
 bool px_result_retryable(enum chk_result r);
 
 /* A failure that counts against the server (passive health): only the
@@ -110,6 +111,17 @@ enum px_tmo { PX_TMO_NONE, PX_TMO_IDLE, PX_TMO_DRAIN };
  * Draining wins over idle when both are due. */
 enum px_tmo px_timeout_check(uint64_t now, uint64_t last_active, uint64_t idle_ns,
                              uint64_t drain_at, uint64_t *next);
+
+/* How long the established connections of a server just marked down (by
+ * result why) are spread over: a server that does not answer (connect or
+ * check timed out, unreachable, refused, reset, hedged) is dead for its
+ * clients too, so they are cut within PX_CUT_NS (or drain_ns if shorter)
+ * and re-establish their watches elsewhere; a server that answers but is
+ * not ready (bad-status: /readyz 503 in a graceful shutdown) or answers
+ * wrongly keeps the proxy's drain_ns, as its connections still work. */
+#define PX_CUT_NS (1000 * 1000 * 1000ULL)
+bool px_result_no_answer(enum chk_result r);
+uint64_t px_down_drain_ns(enum chk_result why, uint64_t drain_ns);
 
 /* When to close one connection of a drained server: now + a uniform
  * random share of drain_ns (rnd: any random 64-bit value), so that the

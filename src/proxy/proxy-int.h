@@ -35,18 +35,22 @@
 #include "proxy/policy.h"
 #include "proxy/proxy.h"
 
-#define PX_MAX_WORKERS  256
-#define PX_ACCEPT_BATCH 64
-#define PX_RUN_BUDGET   (2u << 20)        /* bytes one way per turn: fairness */
-#define PX_BUF_SIZE     16384             /* copy relay and replay buffer */
-#define PX_PIPE_SIZE    262144            /* splice pipes (F_SETPIPE_SZ) */
-#define PX_POOL_PIPES   64                /* idle pipes kept per worker, at most */
-#define PX_POOL_BUFS    64                /* idle buffers kept per worker */
-#define PX_ACCEPT_PAUSE (100 * NS_PER_MS) /* after EMFILE and friends */
-#define PX_KEEPIDLE_S   60                /* TCP keepalive: first probe after 60 s idle, */
-#define PX_KEEPINTVL_S  10                /* then every 10 s, */
-#define PX_KEEPCNT      6                 /* 6 unanswered probes: the peer is gone */
-#define PX_KA_DELAY     NS_PER_S          /* server sockets get keepalive at 1 s of age */
+#define PX_MAX_WORKERS         256
+#define PX_ACCEPT_BATCH        64
+#define PX_RUN_BUDGET          (2u << 20)        /* bytes one way per turn: fairness */
+#define PX_BUF_SIZE            16384             /* copy relay and replay buffer */
+#define PX_PIPE_SIZE           262144            /* splice pipes (F_SETPIPE_SZ) */
+#define PX_POOL_PIPES          64                /* idle pipes kept per worker, at most */
+#define PX_POOL_BUFS           64                /* idle buffers kept per worker */
+#define PX_ACCEPT_PAUSE        (100 * NS_PER_MS) /* after EMFILE and friends */
+#define PX_KEEPIDLE_S          60                /* TCP keepalive: first probe after 60 s idle, */
+#define PX_KEEPINTVL_S         10                /* then every 10 s, */
+#define PX_KEEPCNT             6                 /* 6 unanswered probes: the peer is gone */
+#define PX_KA_DELAY            NS_PER_S          /* server sockets get keepalive at 1 s of age: */
+#define PX_SRV_KEEPIDLE_S      2                 /* a server that stops answering is noticed */
+#define PX_SRV_KEEPINTVL_S     1                 /* within PX_SRV_USER_TIMEOUT_MS of its last */
+#define PX_SRV_KEEPCNT         2                 /* word, idle or not (TCP_USER_TIMEOUT bounds */
+#define PX_SRV_USER_TIMEOUT_MS 4000              /* unacknowledged data and keepalive alike) */
 
 #define PX_ADDRSTR 64
 
@@ -390,8 +394,12 @@ int px_resolve(const struct cfg_endpoint *e, const struct px_names *names,
 void px_sockaddr_str(const struct sockaddr *sa, bool port, char *buf, size_t len);
 /* TCP_NODELAY when configured (a server socket, before connecting). */
 void px_sock_nodelay(int fd, const struct px_gen *g);
-/* SO_KEEPALIVE and its timing (PX_KEEP*). */
+/* SO_KEEPALIVE and its timing (PX_KEEP*): client side. */
 void px_sock_keepalive(int fd);
+/* Server side: SO_KEEPALIVE with short timing and TCP_USER_TIMEOUT
+ * (PX_SRV_*), so an established connection to a server that went silent
+ * fails with ETIMEDOUT within seconds, not minutes. */
+void px_sock_server_keepalive(int fd);
 /* Raise the soft RLIMIT_NOFILE to the hard limit; returns the soft limit. */
 uint64_t px_raise_nofile(void);
 

@@ -163,21 +163,26 @@ void px_sess_abort(struct px_sess *s)
 /* A failed attempt to server idx (or a slow one: slow-connect): count it
  * on the server and the proxy, tell the checker when it says something
  * about the server. */
+static void report_passive(struct px_sess *s, int idx, enum chk_result r)
+{
+    struct px_gsrv *gs = &gen_of(s)->srv[idx];
+    struct px_msg *m = gs->checked ? calloc(1, sizeof(*m)) : NULL;
+    if (m) {
+        m->type = PX_M_PASSIVE;
+        m->srv = gs->s;
+        m->result = (int)r;
+        px_srv_ref(gs->s);
+        px_post_main(s->wpx->w->px, m);
+    }
+}
+
 static void srv_failed(struct px_sess *s, int idx, enum chk_result r)
 {
     struct px_gsrv *gs = &gen_of(s)->srv[idx];
     px_add(&gs->s->conn_fail[r], 1);
     px_add(&gen_of(s)->rt->conn_fail[r], 1);
-    if (gs->checked && px_result_passive(r)) {
-        struct px_msg *m = calloc(1, sizeof(*m));
-        if (m) {
-            m->type = PX_M_PASSIVE;
-            m->srv = gs->s;
-            m->result = (int)r;
-            px_srv_ref(gs->s);
-            px_post_main(s->wpx->w->px, m);
-        }
-    }
+    if (px_result_passive(r))
+        report_passive(s, idx, r);
 }
 
 static void attempt_failed(struct px_sess *s, enum chk_result r)
@@ -422,11 +427,27 @@ static void replay_elsewhere(struct px_sess *s, enum chk_result why)
     (void)connect_next(s, -1, why);
 }
 
+/* An established server connection timed out (keepalive probes or data
+ * unacknowledged for PX_SRV_USER_TIMEOUT_MS): the server went silent.
+ * Tell the checker (a passive `timeout`, under its bounds), so it checks
+ * at the suspect interval; the caller closes the session. */
+static void silent_server(struct px_sess *s)
+{
+    struct px_gen *g = gen_of(s);
+    log_rl(&s->wpx->rl_hedge, now_ms(s->wpx->w), LOG_INFO, "px", g->name,
+           "connection to %s timed out (no answer to keepalive or data for %d ms): closing "
+           "it, reported to the check",
+           g->srv[s->srv].s->name, PX_SRV_USER_TIMEOUT_MS);
+    report_passive(s, s->srv, CHK_R_TIMEOUT);
+}
+
 /* The server reset (or failed) before sending anything: with the client's
  * bytes kept, try the next server as if the connect had failed. */
 static void server_error(struct px_sess *s, int err)
 {
     enum chk_result r = chk_result_from_errno(err, false);
+    if (r == CHK_R_TIMEOUT) /* keepalive or TCP_USER_TIMEOUT: the server went silent */
+        silent_server(s);
     if (!s->replay || !px_result_retryable(r)) {
         sess_close(s, PX_C_closed_server_err);
         return;
@@ -612,7 +633,7 @@ static void on_timer(struct ev_loop *loop, struct ev_timer *t)
         return;
     }
     if (s->ka_at && ev_now(loop) >= s->ka_at) {
-        px_sock_keepalive(s->sio.fd);
+        px_sock_server_keepalive(s->sio.fd);
         s->ka_at = 0;
     }
     switch (

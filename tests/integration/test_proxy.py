@@ -505,6 +505,86 @@ def test_hedged_connect_beats_a_dead_server(lab, haplane_bin, mode):
                      r'connect to master[13]"', log), log
 
 
+CUT = """\
+proxy cut {{
+    bind *:{port}
+    relay {mode}
+    balance roundrobin
+    workers 1
+    timeout drain 5s
+    check https GET /readyz ca {ca}
+{servers}}}
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_dead_server_cut_fast_notready_drained_slowly(lab, haplane_bin, mode):
+    """Issue 11, item 3, with the default check (interval 1s, timeout 1s,
+    fall 3, rise 2: the suspect interval is 250 ms) and hedge (100 ms).
+    24 long-lived connections (8 per master) and new connections at 20/s
+    (kubelets and controllers). master2's link goes down: the hedges away
+    from it (passive failures, one per suspect interval once it is
+    suspect) and its checks mark it down within about 1 s, and its 8
+    connections are closed within 1 s of the mark, spread, not all at once,
+    so their clients re-establish elsewhere; no new connection fails. Then
+    master3 turns not ready (/readyz 503, a graceful shutdown): its
+    connections still work, so they are closed spread over `timeout drain`
+    (5 s), not cut within a second."""
+    port_ = 18600 + OFFSET[mode]
+    h = idle = None
+    try:
+        all_up_lab(lab)
+        h = Own(lab, haplane_bin, "cut-" + mode,
+                CUT.format(mode=mode, port=port_, ca=lab.ca, servers=servers(6443)))
+        h.wait_health("cut", "up")
+        idle = Background(lab, "idle", NODE1, port_, lab.ca, 24, 16)
+        assert idle.line().strip() == "OPEN"
+        rate = Background(lab, "rate", NODE1, port_, lab.ca, 20, 3)
+        time.sleep(0.5)
+        t_fail = time.time()
+        lab.fail("master2")
+        t_down2 = h.wait_health("cut", "down", ["master2"], timeout=10)
+        new = rate.result(timeout=60)["results"]
+        lab.heal("master2")
+        time.sleep(1.5)  # master2's connections are all cut by now
+        t_nr = time.time()
+        lab.notready("master3")
+        t_down3 = h.wait_health("cut", "down", ["master3"], timeout=10)
+        conns = idle.result(timeout=60)["conns"]
+        srv = h.servers("cut")
+        log = h.log()
+    finally:
+        if idle:
+            idle.kill()
+        lab.heal("master2")
+        lab.ready("master3")
+        if h:
+            h.stop()
+    down2, down3 = t_down2 - t_fail, t_down3 - t_nr
+    on2 = sorted(c["closed"] - t_down2 for c in conns if c["host"] == "master2")
+    on3 = sorted(c["closed"] - t_down3 for c in conns if c["host"] == "master3")
+    print("%s: master2 down %.3f s after its link; its connections closed at %s s after; "
+          "master3 down %.3f s after not ready, its connections closed at %s s after"
+          % (mode, down2, ["%.3f" % x for x in on2], down3, ["%.3f" % x for x in on3]))
+    assert down2 <= 1.5, "master2 marked down %.3f s after its link went down" % down2
+    assert len(on2) == 8 and len(on3) == 8, conns
+    # within ~1 s of the mark (the poll loops add up to ~0.1 s), spread
+    assert on2[0] >= -0.15 and on2[-1] <= 1.2, on2
+    assert on2[-1] - on2[0] >= 0.05, "not spread: %s" % on2
+    assert all(x["ok"] for x in new), [x for x in new if not x["ok"]]
+    assert srv["master2"]["passive_failures"] >= 1, srv["master2"]
+    assert re.search(r'obj="cut" msg="server master2 is down \((slow-connect, passive|'
+                     r'connect-timeout)\): its \d+ connections .* close over 1000 ms \(it does '
+                     r'not answer: cut fast\)"', log), log
+    # not ready: spread over the 5 s drain, not cut within a second
+    assert on3[0] >= -0.15 and on3[-1] <= 5.3, on3
+    assert on3[-1] >= 1.5, "a not-ready server was cut fast: %s" % on3
+    assert re.search(r'obj="cut" msg="server master3 is down \(bad-status\): .* close over '
+                     r'5000 ms \(timeout drain\)"', log), log
+    m1 = [c for c in conns if c["host"] == "master1"]
+    assert len(m1) == 8 and all(c["closed"] is None for c in m1), m1
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_notready_down_drained_and_back(lab, haplanes, mode):
     """master3's /readyz turns 503: marked down within interval x fall (+ the
@@ -773,8 +853,9 @@ proxy two {{
 def test_passive_failures_bounded(lab, haplane_bin, tmp_path, mode):
     """Issue 10, item 13. Checks every 20 s with fall 1; the servers pass
     their first check, then server a's backend dies. Ten connections at
-    once: of a's ten refused connects one counts (one per check interval),
-    and in `one`, where a is the last usable server, passive failures alone
+    once: of a's ten refused connects one counts (one per check interval;
+    once a is going-down, one per suspect interval: fast_interval, by
+    default a quarter of the interval, 5 s here), and in `one`, where a is the last usable server, passive failures alone
     do not take it down: it stays going-down until a check agrees. In
     `two`, where b can take the connections, the one counted failure takes
     a down at once (fall 1). The 20 s interval is the only clock involved
@@ -812,7 +893,7 @@ def test_passive_failures_bounded(lab, haplane_bin, tmp_path, mode):
     assert re.search(r'obj="one/a" msg="up -> going-down: failure 1 of 1: refused \(passive\); '
                      r'the last usable server stays in service until a check fails too', log), log
     assert "passive failure not counted (refused seen by the proxy): one counts per check " \
-        "interval of 20000 ms" in log
+        "interval of 5000 ms" in log
     # `two`: b took over; the one counted failure was enough to take a down
     assert r2["opened"] == 10 and r2["first_ok"] == 10, r2
     assert a2["health"] == "down" and a2["passive_failures"] >= 1, a2
