@@ -585,6 +585,62 @@ def test_dead_server_cut_fast_notready_drained_slowly(lab, haplane_bin, mode):
     assert len(m1) == 8 and all(c["closed"] is None for c in m1), m1
 
 
+UNCHECKED = """\
+proxy unchecked {{
+    bind *:{port}
+    relay {mode}
+    balance roundrobin
+    workers 1
+    check none
+{servers}}}
+"""
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_silent_server_noticed_without_checks(lab, haplane_bin, mode):
+    """Issue 11, item 3. No health check at all: an established, idle
+    connection to a server whose link goes down learns it from the server
+    socket's keepalive and TCP_USER_TIMEOUT (2 s idle, 4 s without an
+    answer), is closed (a reset to the client, as the server is gone) within
+    about 4 s of its last byte, and the proxy logs it and reports it as a
+    passive failure. With the kernel's or the client-side timing (60 s idle,
+    6 probes 10 s apart) it would stay open for minutes; the connections
+    to the other servers stay open."""
+    port_ = 18700 + OFFSET[mode]
+    h = idle = None
+    try:
+        all_up_lab(lab)
+        h = Own(lab, haplane_bin, "unchecked-" + mode,
+                UNCHECKED.format(mode=mode, port=port_, servers=servers(6443)))
+        idle = Background(lab, "idle", NODE1, port_, lab.ca, 6, 9)
+        assert idle.line().strip() == "OPEN"
+        t_open = time.time()
+        time.sleep(1.2)  # the server sockets get their keepalive at 1 s of age
+        t_fail = time.time()
+        lab.fail("master2")
+        conns = idle.result(timeout=60)["conns"]
+        px = h.proxies()["unchecked"]
+        log = h.log()
+    finally:
+        if idle:
+            idle.kill()
+        lab.heal("master2")
+        if h:
+            h.stop()
+    on2 = [c["closed"] for c in conns if c["host"] == "master2"]
+    others = [c for c in conns if c["host"] != "master2"]
+    print("%s: master2's connections closed %s s after their last byte, %s s after its link "
+          "went down" % (mode, ["%.2f" % (x - t_open) for x in on2 if x],
+                         ["%.2f" % (x - t_fail) for x in on2 if x]))
+    assert len(on2) == 2 and all(on2), conns
+    # last byte at t_open: 4 s of silence (+ a keepalive tick), never before the fault
+    assert all(t_fail < x <= t_open + 5.5 for x in on2), (t_open, t_fail, on2)
+    assert all(c["closed"] is None for c in others), others
+    assert px["counters"]["closed_server_error"] >= 2, px["counters"]
+    assert re.search(r'obj="unchecked" msg="connection to master2 timed out \(no answer to '
+                     r'keepalive or data for 4000 ms\)', log), log
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_notready_down_drained_and_back(lab, haplanes, mode):
     """master3's /readyz turns 503: marked down within interval x fall (+ the
