@@ -712,6 +712,36 @@ static void warnings(void **state)
     cfg_free(c);
 }
 
+/* timeout hedge: default 100ms, 0 off; one that cannot fire before the
+ * connect timeout is warned about. */
+static void hedge_timeout(void **state)
+{
+    struct cfg *c = load_opts_ok("proxy a {\n"
+                                 "    bind *:1\n"
+                                 "    timeout connect 500ms\n"
+                                 "    timeout hedge 500ms\n"
+                                 "    server s 10.0.0.1:1\n"
+                                 "}\n"
+                                 "proxy b {\n"
+                                 "    bind *:2\n"
+                                 "    timeout hedge 0\n"
+                                 "    server s 10.0.0.1:1\n"
+                                 "}\n"
+                                 "proxy d {\n"
+                                 "    bind *:3\n"
+                                 "    timeout connect 50ms\n"
+                                 "    server s 10.0.0.1:1\n"
+                                 "}\n",
+                                 NULL,
+                                 "t.conf:4:19: warning: timeout hedge (500 ms) is not shorter than "
+                                 "timeout connect (500 ms): no connect is ever hedged\n");
+    assert_int_equal(c->proxies[0].hedge_timeout_ms, 500);
+    assert_int_equal(c->proxies[1].hedge_timeout_ms, 0);
+    assert_int_equal(c->proxies[2].hedge_timeout_ms, 100); /* default: no warning */
+    assert_round_trip(c);
+    cfg_free(c);
+}
+
 /* ---- round trip ------------------------------------------------------------------- */
 
 /* Names and strings that need quoting and escapes survive the writer. */
@@ -790,6 +820,7 @@ int main(void)
         cmocka_unit_test(check_line_replaces),
         cmocka_unit_test(peer_ttl_range),
         cmocka_unit_test(warnings),
+        cmocka_unit_test(hedge_timeout),
         cmocka_unit_test(round_trip_quoting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
