@@ -38,6 +38,7 @@ OFFSET = {"splice": 0, "copy": 10000}
 BASE = {"api": 16443, "short": 16444, "echo": 17000, "hash": 17001, "greet": 17002,
         "tiny": 17003, "vip": 17004, "badca": 17005}
 INTERVAL, TIMEOUT, FALL, RISE, DRAIN = 0.5, 0.4, 3, 2, 2.0
+FAST = 0.125  # fast_interval, the suspect interval: INTERVAL / 4 (at least 0.1)
 
 CONFIG = """\
 proxy api {{
@@ -643,10 +644,12 @@ def test_silent_server_noticed_without_checks(lab, haplane_bin, mode):
 
 @pytest.mark.parametrize("mode", MODES)
 def test_notready_down_drained_and_back(lab, haplanes, mode):
-    """master3's /readyz turns 503: marked down within interval x fall (+ the
-    check timeout), its established connections are closed spread over the
-    drain timeout while the others stay, no new connection goes to it; back
-    up within interval x rise after it is ready again."""
+    """master3's /readyz turns 503: marked down within one interval and
+    fall - 1 suspect intervals (+ the check timeout), its established
+    connections are closed spread over the drain timeout (not ready: not cut
+    fast) while the others stay, no new connection goes to it; back up
+    within one interval and rise - 1 suspect intervals after it is ready
+    again."""
     h = haplanes[mode]
     all_up(h)
     bg = Background(lab, "idle", NODE1, port(mode, "api"), lab.ca, 24, 7)
@@ -656,7 +659,9 @@ def test_notready_down_drained_and_back(lab, haplanes, mode):
         lab.notready("master3")
         t_down = h.wait_health("api", "down", ["master3"], timeout=10)
         elapsed = t_down - t0
-        assert (FALL - 1) * INTERVAL - 0.1 <= elapsed <= FALL * INTERVAL + TIMEOUT + 0.3, elapsed
+        # the next check (within INTERVAL) fails, then FALL - 1 more at the suspect interval
+        assert (FALL - 1) * FAST - 0.05 <= elapsed <= \
+            INTERVAL + (FALL - 1) * FAST + TIMEOUT + 0.3, elapsed
         srv = h.servers("api")["master3"]
         assert srv["last_result"] == "bad-status" and not srv["healthy"]
         assert srv["last_check"]["detail"] == "HTTP 503, expected 200"
@@ -678,7 +683,8 @@ def test_notready_down_drained_and_back(lab, haplanes, mode):
     assert closes[-1] - closes[0] >= 0.2, "not spread: %s" % closes
     t1 = time.time()
     t_up = h.wait_health("api", "up", ["master3"], timeout=10)
-    assert (RISE - 1) * INTERVAL - 0.1 <= t_up - t1 <= RISE * INTERVAL + TIMEOUT + 0.3
+    assert (RISE - 1) * FAST - 0.05 <= t_up - t1 <= \
+        INTERVAL + (RISE - 1) * FAST + TIMEOUT + 0.3, t_up - t1
 
 
 @pytest.mark.parametrize("mode", MODES)
