@@ -1,6 +1,7 @@
 /* px_policy: the proxy's small decisions, kept pure so that they can be
  * unit-tested: connection budget, which failures are retried or count
- * against a server, when a session times out, how draining is spread.
+ * against a server, the hedged-connect race, when a session times out, how
+ * fast a down server's connections are closed and how that is spread.
  * No I/O, no clock (times are passed in), no global state.
  */
 #ifndef HAPLANE_PROXY_POLICY_H
