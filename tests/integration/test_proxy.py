@@ -527,7 +527,8 @@ def test_dead_server_cut_fast_notready_drained_slowly(lab, haplane_bin, mode):
     from it (passive failures, one per suspect interval once it is
     suspect) and its checks mark it down within about 1 s, and its 8
     connections are closed within 1 s of the mark, spread, not all at once,
-    so their clients re-establish elsewhere; no new connection fails. Then
+    so their clients re-establish elsewhere; no connection opened after the
+    fault fails (one master2 had begun to answer dies with it). Then
     master3 turns not ready (/readyz 503, a graceful shutdown): its
     connections still work, so they are closed spread over `timeout drain`
     (5 s), not cut within a second."""
@@ -565,14 +566,20 @@ def test_dead_server_cut_fast_notready_drained_slowly(lab, haplane_bin, mode):
     on2 = sorted(c["closed"] - t_down2 for c in conns if c["host"] == "master2")
     on3 = sorted(c["closed"] - t_down3 for c in conns if c["host"] == "master3")
     print("%s: master2 down %.3f s after its link; its connections closed at %s s after; "
-          "master3 down %.3f s after not ready, its connections closed at %s s after"
-          % (mode, down2, ["%.3f" % x for x in on2], down3, ["%.3f" % x for x in on3]))
+          "master3 down %.3f s after not ready, its connections closed at %s s after; "
+          "%d request(s) in flight at the fault lost"
+          % (mode, down2, ["%.3f" % x for x in on2], down3, ["%.3f" % x for x in on3],
+             sum(not x["ok"] for x in new)))
     assert down2 <= 1.5, "master2 marked down %.3f s after its link went down" % down2
     assert len(on2) == 8 and len(on3) == 8, conns
     # within ~1 s of the mark (the poll loops add up to ~0.1 s), spread
     assert on2[0] >= -0.15 and on2[-1] <= 1.2, on2
     assert on2[-1] - on2[0] >= 0.05, "not spread: %s" % on2
-    assert all(x["ok"] for x in new), [x for x in new if not x["ok"]]
+    # a request master2 had begun to answer when its link went down dies with it
+    # (no L4 proxy can move a TLS session): excused; none opened after the fault fails
+    lost = [x for x in new if not x["ok"] and x["start"] < t_fail]
+    assert len(lost) <= 3 and all(x["ok"] for x in new if x["start"] >= t_fail), \
+        [x for x in new if not x["ok"]]
     assert srv["master2"]["passive_failures"] >= 1, srv["master2"]
     assert re.search(r'obj="cut" msg="server master2 is down \((slow-connect, passive|'
                      r'connect-timeout)\): its \d+ connections .* close over 1000 ms \(it does '
