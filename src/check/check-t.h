@@ -25,9 +25,10 @@ enum chk_class {
     X(CHK_R_REFUSED, "refused", CHK_CLASS_FAIL)                 /* RST to our SYN */               \
     X(CHK_R_UNREACHABLE, "unreachable", CHK_CLASS_FAIL)         /* no route, ICMP unreachable */   \
     X(CHK_R_CONNECT_TIMEOUT, "connect-timeout", CHK_CLASS_FAIL) /* no SYN-ACK in time */           \
-    X(CHK_R_RESET, "reset", CHK_CLASS_FAIL)           /* connection reset after connect */         \
-    X(CHK_R_TIMEOUT, "timeout", CHK_CLASS_FAIL)       /* connected, no full answer in time */      \
-    X(CHK_R_TLS_FAILED, "tls-failed", CHK_CLASS_FAIL) /* handshake failed */                       \
+    X(CHK_R_SLOW_CONNECT, "slow-connect", CHK_CLASS_FAIL) /* proxy: hedged, no SYN-ACK yet */      \
+    X(CHK_R_RESET, "reset", CHK_CLASS_FAIL)               /* connection reset after connect */     \
+    X(CHK_R_TIMEOUT, "timeout", CHK_CLASS_FAIL)           /* connected, no full answer in time */  \
+    X(CHK_R_TLS_FAILED, "tls-failed", CHK_CLASS_FAIL)     /* handshake failed */                   \
     X(CHK_R_TLS_VERIFY_FAILED, "tls-verify-failed", CHK_CLASS_FAIL) /* certificate rejected */     \
     X(CHK_R_CLOSED_EARLY, "closed-early", CHK_CLASS_FAIL) /* EOF before a complete answer */       \
     X(CHK_R_BAD_RESPONSE, "bad-response", CHK_CLASS_FAIL) /* not valid HTTP */                     \
@@ -78,7 +79,8 @@ struct chk_state {
 /* What the proxy knows when it reports a passive failure (chk_state_passive). */
 struct chk_passive {
     uint64_t now_ns;      /* the caller's monotonic clock */
-    uint64_t interval_ns; /* the check interval: at most one passive failure counts per one */
+    uint64_t interval_ns; /* the check interval now (fast_interval while between
+                             states): at most one passive failure counts per one */
     bool others_usable;   /* another server of the proxy takes new connections */
 };
 

@@ -62,8 +62,9 @@ struct chk_target *chk_target_new(struct ev_loop *loop, struct chk_spec *spec, c
 void chk_target_free(struct chk_target *t);
 
 /* A failure seen on proxied traffic (connect refused, unreachable, timed
- * out). Counts like a failed check, bounded by chk_state_passive: at most
- * one per check interval (others are counted in passive_discounted and
+ * out, hedged). Counts like a failed check, bounded by chk_state_passive: at
+ * most one per check interval (fast_interval while the server is suspect,
+ * that is between states) (others are counted in passive_discounted and
  * logged, rate-limited), and never the one that takes the last usable
  * server (others_usable false) down without an active check agreeing.
  * Neutral and pass results are ignored. */

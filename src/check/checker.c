@@ -156,10 +156,16 @@ static int feed(struct chk_target *t, enum chk_result r, const struct chk_passiv
     return bits;
 }
 
+/* The check interval now: fast_interval while the server is between
+ * states (suspect: a failure was seen), else interval. */
+static uint64_t interval_now(const struct chk_target *t)
+{
+    return chk_state_transitional(&t->st) ? t->spec->fast_ns : t->spec->interval_ns;
+}
+
 static void schedule(struct chk_target *t)
 {
-    uint64_t d = chk_state_transitional(&t->st) ? t->spec->fast_ns : t->spec->interval_ns;
-    ev_timer_start(t->loop, &t->tmr, d, on_timer, t);
+    ev_timer_start(t->loop, &t->tmr, interval_now(t), on_timer, t);
 }
 
 /* The completion point of every active check. */
@@ -441,7 +447,7 @@ void chk_target_free(struct chk_target *t)
 
 void chk_target_passive(struct chk_target *t, enum chk_result r, bool others_usable)
 {
-    struct chk_passive ctx = {ev_now(t->loop), t->spec->interval_ns, others_usable};
+    struct chk_passive ctx = {ev_now(t->loop), interval_now(t), others_usable};
     if (chk_result_class(r) != CHK_CLASS_FAIL)
         return;
     t->info.passive_failures++;
@@ -451,7 +457,7 @@ void chk_target_passive(struct chk_target *t, enum chk_result r, bool others_usa
         log_rl(&t->rl_passive, ctx.now_ns / NS_PER_MS, LOG_INFO, "chk", t->obj,
                "passive failure not counted (%s seen by the proxy): one counts per check "
                "interval of %llu ms",
-               chk_result_str(r), (unsigned long long)(t->spec->interval_ns / NS_PER_MS));
+               chk_result_str(r), (unsigned long long)(ctx.interval_ns / NS_PER_MS));
         return;
     }
     /* entering a transitional state: check again soon rather than after a

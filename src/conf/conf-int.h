@@ -67,6 +67,10 @@ void cfg_script_defaults(struct cfg_vrrp_script *s);
 void cfg_instance_defaults(struct cfg_vrrp_instance *vi);
 void cfg_proxy_defaults(struct cfg_proxy *px);
 void cfg_check_defaults(struct cfg_check *c); /* does not free */
+/* A check's fast_interval when none is given (the suspect interval, used
+ * while a server is between states): interval/4, at least 100 ms, at most
+ * the interval. */
+uint64_t cfg_suspect_interval_ms(uint64_t interval_ms);
 void cfg_check_free(struct cfg_check *c);
 void cfg_server_defaults(struct cfg_server *sv);
 void cfg_cmd_free(struct cfg_cmd *c);

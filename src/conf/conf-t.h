@@ -271,7 +271,8 @@ struct cfg_check {
                                    CFG_CHECK_PATH_MAX bytes; NULL for tcp */
     uint16_t expect;            /* expected HTTP status, 100-599; 200 */
     uint64_t interval_ms;       /* between checks of a server; 1s */
-    uint64_t fast_interval_ms;  /* while a server is between states; = interval */
+    uint64_t fast_interval_ms;  /* while a server is between states (suspect);
+                                   interval/4, at least 100ms, at most interval */
     uint64_t timeout_ms;        /* connect + answer; 1s (also `timeout check`) */
     uint32_t fall;              /* failures in a row to mark down; 3 */
     uint32_t rise;              /* successes in a row to mark up; 2 */
@@ -311,6 +312,8 @@ struct cfg_proxy {
     size_t nbinds;
     enum cfg_balance balance;    /* roundrobin */
     uint64_t connect_timeout_ms; /* connect to a server; 2s */
+    uint64_t hedge_timeout_ms;   /* no answer to a connect yet: race a second
+                                    one to the next server; 100ms, 0 off */
     uint64_t idle_timeout_ms;    /* no bytes either way; 1h (watches) */
     uint64_t drain_timeout_ms;   /* spread closing a failed server's (or, on
                                     SIGTERM, all) connections over this; 10s */
@@ -325,8 +328,8 @@ struct cfg_proxy {
     struct cfg_server *servers; /* at least one */
     size_t nservers;
     struct {
-        struct cfg_pos balance, connect_timeout, idle_timeout, drain_timeout, retries, maxconn,
-            workers, relay, backlog, keepalive, nodelay, check;
+        struct cfg_pos balance, connect_timeout, hedge_timeout, idle_timeout, drain_timeout,
+            retries, maxconn, workers, relay, backlog, keepalive, nodelay, check;
     } at;
 };
 

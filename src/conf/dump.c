@@ -369,6 +369,7 @@ static void write_proxy(FILE *f, const struct cfg_proxy *px)
         fprintf(f, "    bind %s\n", cfg_format_endpoint(&px->binds[i].addr, a, sizeof(a)));
     fprintf(f, "    balance %s\n", balance[px->balance]);
     fprintf(f, "    timeout connect %s\n", dur(px->connect_timeout_ms, a, sizeof(a)));
+    fprintf(f, "    timeout hedge %s\n", dur(px->hedge_timeout_ms, a, sizeof(a)));
     fprintf(f, "    timeout idle %s\n", dur(px->idle_timeout_ms, a, sizeof(a)));
     fprintf(f, "    timeout drain %s\n", dur(px->drain_timeout_ms, a, sizeof(a)));
     fprintf(f, "    retries %u\n", px->retries);

@@ -67,6 +67,7 @@ void cfg_proxy_defaults(struct cfg_proxy *px)
 {
     px->balance = CFG_BALANCE_ROUNDROBIN;
     px->connect_timeout_ms = 2000;
+    px->hedge_timeout_ms = 100;
     px->idle_timeout_ms = 3600000;
     px->drain_timeout_ms = 10000;
     px->retries = 3;
@@ -85,6 +86,14 @@ void cfg_check_free(struct cfg_check *c)
     free(c->cert);
     free(c->key);
     free(c->sni);
+}
+
+uint64_t cfg_suspect_interval_ms(uint64_t interval_ms)
+{
+    uint64_t q = interval_ms / 4;
+    if (q < 100)
+        q = 100;
+    return q < interval_ms ? q : interval_ms;
 }
 
 void cfg_check_defaults(struct cfg_check *c)

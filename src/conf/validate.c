@@ -463,8 +463,8 @@ static void check_http_request(struct vctx *v, const struct cfg_check *c)
 
 static void check_check(struct vctx *v, struct cfg_check *c)
 {
-    if (!c->at.fast_interval.line)
-        c->fast_interval_ms = c->interval_ms;
+    if (!c->at.fast_interval.line) /* the suspect interval: interval/4, >= 100ms */
+        c->fast_interval_ms = cfg_suspect_interval_ms(c->interval_ms);
     if (!c->at.verify.line)
         c->verify = c->ca ? CFG_VERIFY_REQUIRED : CFG_VERIFY_NONE;
     if (c->key && !c->cert)
@@ -534,6 +534,17 @@ static void check_servers(struct vctx *v, const struct cfg_proxy *px)
             }
 }
 
+/* A hedge that can only start after the connect timed out does nothing. */
+static void check_hedge(struct vctx *v, const struct cfg_proxy *px)
+{
+    if (px->at.hedge_timeout.line && px->hedge_timeout_ms &&
+        px->hedge_timeout_ms >= px->connect_timeout_ms)
+        vwarn(v, &px->at.hedge_timeout,
+              "timeout hedge (%llu ms) is not shorter than timeout connect (%llu ms): no connect "
+              "is ever hedged",
+              (unsigned long long)px->hedge_timeout_ms, (unsigned long long)px->connect_timeout_ms);
+}
+
 static void check_proxies(struct vctx *v)
 {
     DUP_NAMES(v, v->cfg->proxies, v->cfg->nproxies, "proxy");
@@ -545,6 +556,7 @@ static void check_proxies(struct vctx *v)
         if (!px->nservers)
             verr(v, &px->pos, "proxy '%s' has no server", px->name);
         check_check(v, &px->check);
+        check_hedge(v, px);
         check_binds(v, i);
         check_servers(v, px);
     }

@@ -146,6 +146,7 @@ struct px_gen *px_gen_build(const struct cfg_proxy *cp, const struct px_gen *old
     g->name = g->rt->name;
     g->algo = algo_of(cp->balance);
     g->connect_ns = cp->connect_timeout_ms * NS_PER_MS;
+    g->hedge_ns = cp->hedge_timeout_ms * NS_PER_MS;
     g->idle_ns = cp->idle_timeout_ms * NS_PER_MS;
     g->drain_ns = cp->drain_timeout_ms * NS_PER_MS;
     g->retries = cp->retries;

@@ -114,11 +114,14 @@ static void on_check(struct chk_target *t, const struct chk_event *ev, void *arg
     bool up = chk_state_usable(st);
     atomic_store(&s->healthy, up);
     if (!up && atomic_load(&s->active)) {
+        uint64_t d = px_down_drain_ns(ev->result, s->drain_ns);
         log_info("px", s->prt ? s->prt->name : NULL,
-                 "server %s is down: its %u connections move to other servers if it has "
-                 "not answered them yet, else close over %llu ms",
-                 s->name, atomic_load(&s->active), (unsigned long long)(s->drain_ns / NS_PER_MS));
-        broadcast_drain(s->px, s, s->drain_ns);
+                 "server %s is down (%s%s): its %u connections move to other servers if it "
+                 "has not answered them yet, else close over %llu ms (%s)",
+                 s->name, chk_result_str(ev->result), ev->passive ? ", passive" : "",
+                 atomic_load(&s->active), (unsigned long long)(d / NS_PER_MS),
+                 d < s->drain_ns ? "it does not answer: cut fast" : "timeout drain");
+        broadcast_drain(s->px, s, d);
     }
     if (s->prt)
         px_health_update(s->px, s->prt);

@@ -35,18 +35,22 @@
 #include "proxy/policy.h"
 #include "proxy/proxy.h"
 
-#define PX_MAX_WORKERS  256
-#define PX_ACCEPT_BATCH 64
-#define PX_RUN_BUDGET   (2u << 20)        /* bytes one way per turn: fairness */
-#define PX_BUF_SIZE     16384             /* copy relay and replay buffer */
-#define PX_PIPE_SIZE    262144            /* splice pipes (F_SETPIPE_SZ) */
-#define PX_POOL_PIPES   64                /* idle pipes kept per worker, at most */
-#define PX_POOL_BUFS    64                /* idle buffers kept per worker */
-#define PX_ACCEPT_PAUSE (100 * NS_PER_MS) /* after EMFILE and friends */
-#define PX_KEEPIDLE_S   60                /* TCP keepalive: first probe after 60 s idle, */
-#define PX_KEEPINTVL_S  10                /* then every 10 s, */
-#define PX_KEEPCNT      6                 /* 6 unanswered probes: the peer is gone */
-#define PX_KA_DELAY     NS_PER_S          /* server sockets get keepalive at 1 s of age */
+#define PX_MAX_WORKERS         256
+#define PX_ACCEPT_BATCH        64
+#define PX_RUN_BUDGET          (2u << 20)        /* bytes one way per turn: fairness */
+#define PX_BUF_SIZE            16384             /* copy relay and replay buffer */
+#define PX_PIPE_SIZE           262144            /* splice pipes (F_SETPIPE_SZ) */
+#define PX_POOL_PIPES          64                /* idle pipes kept per worker, at most */
+#define PX_POOL_BUFS           64                /* idle buffers kept per worker */
+#define PX_ACCEPT_PAUSE        (100 * NS_PER_MS) /* after EMFILE and friends */
+#define PX_KEEPIDLE_S          60                /* TCP keepalive: first probe after 60 s idle, */
+#define PX_KEEPINTVL_S         10                /* then every 10 s, */
+#define PX_KEEPCNT             6                 /* 6 unanswered probes: the peer is gone */
+#define PX_KA_DELAY            NS_PER_S          /* server sockets get keepalive at 1 s of age: */
+#define PX_SRV_KEEPIDLE_S      2                 /* a server that stops answering is noticed */
+#define PX_SRV_KEEPINTVL_S     1                 /* within PX_SRV_USER_TIMEOUT_MS of its last */
+#define PX_SRV_KEEPCNT         2                 /* word, idle or not (TCP_USER_TIMEOUT bounds */
+#define PX_SRV_USER_TIMEOUT_MS 4000              /* unacknowledged data and keepalive alike) */
 
 #define PX_ADDRSTR 64
 
@@ -71,6 +75,8 @@ static inline uint64_t px_get(px_ctr *c)
     X(drop_connect, "dropped_connect_failed")                                                      \
     X(drop_internal, "dropped_internal_error")                                                     \
     X(retries, "retries")                                                                          \
+    X(hedges, "hedges_started")                                                                    \
+    X(hedges_won, "hedges_won")                                                                    \
     X(replays, "replayed_after_reset")                                                             \
     X(closed_idle, "closed_idle_timeout")                                                          \
     X(closed_drain, "closed_drain")                                                                \
@@ -104,6 +110,8 @@ struct px_srv {
     px_ctr connects;    /* connect attempts */
     px_ctr connected;   /* ... that succeeded */
     px_ctr conn_fail[CHK_R_COUNT];
+    px_ctr hedged;     /* hedges started because its connect was slow */
+    px_ctr hedge_wins; /* hedges to it that connected first */
     /* main thread only */
     struct px *px;
     struct px_prt *prt;     /* proxy it belongs to now */
@@ -146,7 +154,7 @@ struct px_gen {
     struct px_prt *rt;
     const char *name; /* rt->name */
     enum px_balance_algo algo;
-    uint64_t connect_ns, idle_ns, drain_ns;
+    uint64_t connect_ns, hedge_ns, idle_ns, drain_ns;
     uint32_t retries, maxconn, nworkers, backlog;
     bool maxconn_auto, splice, keepalive, nodelay;
     struct px_bind *binds;
@@ -265,6 +273,8 @@ struct px_sess {
     struct px_sess *prev, *next; /* the worker's sessions */
     struct px_wpx *wpx;
     struct ev_io cio, sio; /* client, server */
+    struct ev_io hio;      /* a hedge racing the server connect (fd -1: none) */
+    struct px_race race;   /* the connect race (CONNECTING only) */
     struct ev_timer tmr;   /* connect, idle and drain deadlines */
     uint64_t last_active;  /* ev_now of the last byte moved */
     uint64_t drain_at;     /* close at this time (0: not draining) */
@@ -272,7 +282,8 @@ struct px_sess {
     uint64_t tried;        /* servers tried, bit per index */
     uint64_t chash;        /* client hash (balance source) */
     struct px_dir c2s, s2c;
-    int16_t srv; /* index in wpx->gen->srv; -1 none */
+    int16_t srv;  /* index in wpx->gen->srv; -1 none */
+    int16_t hsrv; /* the hedge's server while race.hedging */
     uint8_t attempts;
     uint8_t state;
     bool c_rd, c_wr, s_rd, s_wr; /* edge-triggered readiness */
@@ -316,7 +327,7 @@ struct px_wpx {
     size_t nlis;
     unsigned nsess;
     bool retired;
-    struct log_ratelimit rl_maxconn, rl_noserver, rl_connect, rl_accept;
+    struct log_ratelimit rl_maxconn, rl_noserver, rl_connect, rl_accept, rl_hedge;
 };
 
 struct px_worker {
@@ -353,6 +364,13 @@ void px_worker_requeue(struct px_worker *w, struct px_sess *s);
 /* Take s off the ready list (it is closing). */
 void px_worker_unqueue(struct px_worker *w, struct px_sess *s);
 
+/* pick.c */
+/* Snapshot the servers' shared state and let wpx's balancer choose, tried
+ * servers excluded (bit per index). The index, or -1 if none is eligible. */
+int px_pick(struct px_wpx *wpx, uint64_t chash, uint64_t tried);
+/* "master1 down (refused), master2 draining, ..." for the logs. */
+void px_servers_why(const struct px_gen *g, char *buf, size_t len);
+
 /* sess.c */
 /* A client connection was accepted on one of wpx's listeners. */
 void px_sess_accept(struct px_wpx *wpx, int fd, const struct sockaddr_storage *peer);
@@ -376,8 +394,12 @@ int px_resolve(const struct cfg_endpoint *e, const struct px_names *names,
 void px_sockaddr_str(const struct sockaddr *sa, bool port, char *buf, size_t len);
 /* TCP_NODELAY when configured (a server socket, before connecting). */
 void px_sock_nodelay(int fd, const struct px_gen *g);
-/* SO_KEEPALIVE and its timing (PX_KEEP*). */
+/* SO_KEEPALIVE and its timing (PX_KEEP*): client side. */
 void px_sock_keepalive(int fd);
+/* Server side: SO_KEEPALIVE with short timing and TCP_USER_TIMEOUT
+ * (PX_SRV_*), so an established connection to a server that went silent
+ * fails with ETIMEDOUT within seconds, not minutes. */
+void px_sock_server_keepalive(int fd);
 /* Raise the soft RLIMIT_NOFILE to the hard limit; returns the soft limit. */
 uint64_t px_raise_nofile(void);
 

@@ -6,10 +6,13 @@
  *
  * Connect failures go to the next eligible server not tried yet, up to
  * `retries` more attempts, and are reported to the checker as passive
- * failures. Until the server has sent its first byte (the replay phase),
- * what the client sent is kept in a buffer, so that a server that accepted
- * and then reset (killed while the connection sat in its accept queue) is
- * also retried transparently. Afterwards bytes go through px_relay.
+ * failures. A connect with no answer after `timeout hedge` races a second
+ * one to the next server (px_race in policy.h): the first to complete
+ * carries the session, the other is closed, and the slow server is
+ * reported as a passive failure (slow-connect). Until the server has sent its first byte (the
+ * replay phase), what the client sent is kept in a buffer, so that a server that accepted and then
+ * reset (killed while the connection sat in its accept queue) is also retried transparently.
+ * Afterwards bytes go through px_relay.
  *
  * One timer per session: the connect deadline, then the idle deadline
  * (re-armed lazily: moving bytes only updates last_active) and the drain
@@ -29,6 +32,7 @@
 
 static void on_client(struct ev_loop *loop, struct ev_io *io, uint32_t events);
 static void on_server(struct ev_loop *loop, struct ev_io *io, uint32_t events);
+static void on_hedge(struct ev_loop *loop, struct ev_io *io, uint32_t events);
 static void on_timer(struct ev_loop *loop, struct ev_timer *t);
 static int connect_next(struct px_sess *s, int first, enum chk_result last);
 
@@ -72,52 +76,6 @@ static void sess_recycle(struct px_worker *w, struct px_sess *s)
     w->nfree++;
 }
 
-/* ---- picking ---- */
-
-/* Snapshot the servers' shared state and let the balancer choose. */
-static int pick(struct px_wpx *wpx, uint64_t chash, uint64_t tried)
-{
-    struct px_gen *g = wpx->gen;
-    struct px_srv_view v[PX_BALANCE_MAX_SERVERS];
-    size_t n = g->nsrv < PX_BALANCE_MAX_SERVERS ? g->nsrv : PX_BALANCE_MAX_SERVERS;
-    for (size_t i = 0; i < n; i++) {
-        struct px_srv *s = g->srv[i].s;
-        v[i].key = s->key;
-        v[i].weight = g->srv[i].weight;
-        v[i].active = atomic_load_explicit(&s->active, memory_order_relaxed);
-        v[i].healthy = atomic_load_explicit(&s->healthy, memory_order_relaxed);
-        v[i].backup = g->srv[i].backup;
-        v[i].draining = atomic_load_explicit(&s->admin_drain, memory_order_relaxed);
-    }
-    return px_balance_pick(&wpx->bal, v, n, chash, tried);
-}
-
-/* "master1 down (refused), master2 draining, ..." for the logs. */
-static void servers_why(const struct px_gen *g, char *buf, size_t len)
-{
-    size_t off = 0;
-    buf[0] = 0;
-    for (size_t i = 0; i < g->nsrv && off < len; i++) {
-        struct px_srv *s = g->srv[i].s;
-        enum chk_health h = atomic_load(&s->health);
-        enum chk_result r = atomic_load(&s->last);
-        const char *sep = i ? ", " : "";
-        int n;
-        if (atomic_load(&s->admin_drain))
-            n = snprintf(buf + off, len - off, "%s%s draining", sep, s->name);
-        else if (g->srv[i].weight == 0)
-            n = snprintf(buf + off, len - off, "%s%s weight 0", sep, s->name);
-        else if (h == CHK_ST_INIT)
-            n = snprintf(buf + off, len - off, "%s%s not checked yet", sep, s->name);
-        else
-            n = snprintf(buf + off, len - off, "%s%s %s (%s)", sep, s->name, chk_health_str(h),
-                         chk_result_str(r));
-        if (n < 0)
-            break;
-        off += (size_t)n;
-    }
-}
-
 /* ---- closing ---- */
 
 /* Close fd so that its peer sees a reset (RST), not an end of stream: the
@@ -149,6 +107,18 @@ static void server_close(struct px_sess *s)
     server_close_how(s, false);
 }
 
+/* Close the hedge's socket, if one is racing. */
+static void hedge_close(struct px_sess *s)
+{
+    if (s->hio.fd < 0)
+        return;
+    ev_io_stop(s->wpx->w->loop, &s->hio);
+    close(s->hio.fd);
+    s->hio.fd = -1;
+    s->race.hedging = false;
+    atomic_fetch_sub_explicit(&gen_of(s)->srv[s->hsrv].s->active, 1, memory_order_relaxed);
+}
+
 /* Close the session, counting why (PX_C_COUNT: a normal end, no count).
  * A side that failed (closed_client_error, closed_server_error: a reset, a
  * write to a peer that is gone) is passed on as a reset to the other side,
@@ -162,6 +132,7 @@ static void sess_close(struct px_sess *s, enum px_pcounter why)
     if (s->queued)
         px_worker_unqueue(w, s);
     server_close_how(s, why == PX_C_closed_client_err);
+    hedge_close(s);
     ev_io_stop(w->loop, &s->cio);
     if (why == PX_C_closed_server_err)
         close_reset(s->cio.fd);
@@ -189,23 +160,46 @@ void px_sess_abort(struct px_sess *s)
 
 /* ---- connecting ---- */
 
-/* A failed attempt: count it on the server and the proxy, tell the checker
- * when it says something about the server. */
-static void attempt_failed(struct px_sess *s, enum chk_result r)
+/* A failed attempt to server idx (or a slow one: slow-connect): count it
+ * on the server and the proxy, tell the checker when it says something
+ * about the server. */
+static void report_passive(struct px_sess *s, int idx, enum chk_result r)
 {
-    struct px_gsrv *gs = &gen_of(s)->srv[s->srv];
+    struct px_gsrv *gs = &gen_of(s)->srv[idx];
+    struct px_msg *m = gs->checked ? calloc(1, sizeof(*m)) : NULL;
+    if (m) {
+        m->type = PX_M_PASSIVE;
+        m->srv = gs->s;
+        m->result = (int)r;
+        px_srv_ref(gs->s);
+        px_post_main(s->wpx->w->px, m);
+    }
+}
+
+static void srv_failed(struct px_sess *s, int idx, enum chk_result r)
+{
+    struct px_gsrv *gs = &gen_of(s)->srv[idx];
     px_add(&gs->s->conn_fail[r], 1);
     px_add(&gen_of(s)->rt->conn_fail[r], 1);
-    if (gs->checked && px_result_passive(r)) {
-        struct px_msg *m = calloc(1, sizeof(*m));
-        if (m) {
-            m->type = PX_M_PASSIVE;
-            m->srv = gs->s;
-            m->result = (int)r;
-            px_srv_ref(gs->s);
-            px_post_main(s->wpx->w->px, m);
-        }
-    }
+    if (px_result_passive(r))
+        report_passive(s, idx, r);
+}
+
+static void attempt_failed(struct px_sess *s, enum chk_result r)
+{
+    srv_failed(s, s->srv, r);
+}
+
+/* Arm the session timer for the connect race: the earliest of the
+ * connect deadlines and the hedge (one timer, as before hedging). */
+static void arm_connect(struct px_sess *s)
+{
+    struct px_gen *g = gen_of(s);
+    struct ev_loop *loop = s->wpx->w->loop;
+    uint64_t next;
+    (void)px_race_tick(&s->race, ev_now(loop), g->connect_ns, g->hedge_ns,
+                       s->attempts <= g->retries, &next);
+    ev_timer_start_at(loop, &s->tmr, next, on_timer, s);
 }
 
 /* Open a socket to server idx and start connecting. 0: in progress (or
@@ -244,7 +238,8 @@ static int connect_to(struct px_sess *s, int idx)
         return -1;
     }
     s->state = PX_S_CONNECTING;
-    ev_timer_start_at(w->loop, &s->tmr, ev_now(w->loop) + g->connect_ns, on_timer, s);
+    px_race_start(&s->race, ev_now(w->loop));
+    arm_connect(s);
     return 0;
 }
 
@@ -253,7 +248,7 @@ static void give_up(struct px_sess *s, enum chk_result last)
 {
     struct px_wpx *wpx = s->wpx;
     char why[400];
-    servers_why(gen_of(s), why, sizeof(why));
+    px_servers_why(gen_of(s), why, sizeof(why));
     log_rl(&wpx->rl_connect, now_ms(wpx->w), LOG_WARN, "px", gen_of(s)->name,
            "closing a client connection after %u failed connect attempt%s (last %s: %s); "
            "servers: %s",
@@ -276,7 +271,7 @@ static int connect_next(struct px_sess *s, int first, enum chk_result last)
                 give_up(s, last);
                 return -1;
             }
-            idx = pick(s->wpx, s->chash, s->tried);
+            idx = px_pick(s->wpx, s->chash, s->tried);
             if (idx < 0) {
                 give_up(s, last);
                 return -1;
@@ -301,11 +296,95 @@ static int connect_next(struct px_sess *s, int first, enum chk_result last)
     }
 }
 
-/* The connect in progress failed (asynchronously). */
+/* ---- the connect race (hedging) ---- */
+
+/* Move the hedge's socket to the server side of the session: it is the
+ * primary connect from now on. -1 (the session is closed) if it cannot be
+ * watched. */
+static int hedge_to_primary(struct px_sess *s)
+{
+    struct ev_loop *loop = s->wpx->w->loop;
+    int fd = s->hio.fd;
+    ev_io_stop(loop, &s->hio);
+    s->hio.fd = -1;
+    s->srv = s->hsrv;
+    s->sio.fd = fd;
+    s->s_rd = s->s_wr = s->s_hup = false;
+    if (ev_io_start(loop, &s->sio, fd, EV_ET, on_server, s) < 0) {
+        sess_close(s, PX_C_drop_internal);
+        return -1;
+    }
+    return 0;
+}
+
+/* The primary's connect has had no answer for `timeout hedge`: report the
+ * server as slow and race a connect to the next eligible server. Nothing
+ * has been sent to any server yet (CONNECTING), so nothing is lost. */
+static void hedge_start(struct px_sess *s)
+{
+    struct px_gen *g = gen_of(s);
+    struct px_worker *w = s->wpx->w;
+    int idx = px_pick(s->wpx, s->chash, s->tried);
+    struct px_srv *slow = g->srv[s->srv].s;
+    if (idx < 0) {
+        px_race_hedged(&s->race, ev_now(w->loop), false); /* nobody to race */
+        return;
+    }
+    struct px_srv *srv = g->srv[idx].s;
+    int fd = socket(srv->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        log_rl(&s->wpx->rl_connect, now_ms(w), LOG_ERROR, "px", g->name,
+               "cannot open a socket to hedge to %s: %s", srv->name, strerror(errno));
+        px_race_hedged(&s->race, ev_now(w->loop), false);
+        return;
+    }
+    px_sock_nodelay(fd, g);
+    count(s, PX_C_hedges);
+    px_add(&slow->hedged, 1);
+    srv_failed(s, s->srv, CHK_R_SLOW_CONNECT);
+    log_rl(&s->wpx->rl_hedge, now_ms(w), LOG_INFO, "px", g->name,
+           "no answer from %s within %llu ms: racing a connect to %s", slow->name,
+           (unsigned long long)(g->hedge_ns / NS_PER_MS), srv->name);
+    s->hsrv = (int16_t)idx;
+    s->tried |= 1ULL << idx;
+    s->attempts++;
+    px_add(&srv->connects, 1);
+    atomic_fetch_add_explicit(&srv->active, 1, memory_order_relaxed);
+    s->hio.fd = fd;
+    px_race_hedged(&s->race, ev_now(w->loop), true);
+    int e = 0;
+    if (connect(fd, (struct sockaddr *)&srv->sa, srv->salen) < 0 && errno != EINPROGRESS)
+        e = errno;
+    else if (ev_io_start(w->loop, &s->hio, fd, EV_ET, on_hedge, s) < 0)
+        e = errno;
+    if (e) { /* the primary goes on alone */
+        hedge_close(s);
+        (void)px_race_done(&s->race, true, false);
+        srv_failed(s, idx, chk_result_from_errno(e, true));
+    }
+}
+
+/* The hedge failed (r): the primary goes on alone. */
+static void hedge_failed(struct px_sess *s, enum chk_result r)
+{
+    int idx = s->hsrv;
+    hedge_close(s);
+    (void)px_race_done(&s->race, true, false);
+    srv_failed(s, idx, r);
+    arm_connect(s);
+}
+
+/* The connect in progress failed (asynchronously). A hedge in flight
+ * takes its place; otherwise the next server is tried. */
 static void connect_failed(struct px_sess *s, enum chk_result r)
 {
     server_close(s);
     attempt_failed(s, r);
+    if (px_race_done(&s->race, false, false) == PX_RACE_PROMOTE) {
+        if (hedge_to_primary(s) == 0)
+            arm_connect(s);
+        return;
+    }
     if (!px_result_retryable(r)) {
         sess_close(s, PX_C_drop_internal);
         return;
@@ -348,11 +427,27 @@ static void replay_elsewhere(struct px_sess *s, enum chk_result why)
     (void)connect_next(s, -1, why);
 }
 
+/* An established server connection timed out (keepalive probes or data
+ * unacknowledged for PX_SRV_USER_TIMEOUT_MS): the server went silent.
+ * Tell the checker (a passive `timeout`, under its bounds), so it checks
+ * at the suspect interval; the caller closes the session. */
+static void silent_server(struct px_sess *s)
+{
+    struct px_gen *g = gen_of(s);
+    log_rl(&s->wpx->rl_hedge, now_ms(s->wpx->w), LOG_INFO, "px", g->name,
+           "connection to %s timed out (no answer to keepalive or data for %d ms): closing "
+           "it, reported to the check",
+           g->srv[s->srv].s->name, PX_SRV_USER_TIMEOUT_MS);
+    report_passive(s, s->srv, CHK_R_TIMEOUT);
+}
+
 /* The server reset (or failed) before sending anything: with the client's
  * bytes kept, try the next server as if the connect had failed. */
 static void server_error(struct px_sess *s, int err)
 {
     enum chk_result r = chk_result_from_errno(err, false);
+    if (r == CHK_R_TIMEOUT) /* keepalive or TCP_USER_TIMEOUT: the server went silent */
+        silent_server(s);
     if (!s->replay || !px_result_retryable(r)) {
         sess_close(s, PX_C_closed_server_err);
         return;
@@ -367,6 +462,10 @@ static void server_error(struct px_sess *s, int err)
 static void confirm(struct px_sess *s)
 {
     struct px_gen *g = gen_of(s);
+    if (s->race.hedging) { /* the primary won the race */
+        (void)px_race_done(&s->race, false, true);
+        hedge_close(s);
+    }
     s->state = PX_S_ESTABLISHED;
     px_add(&g->srv[s->srv].s->connected, 1);
     s->last_active = ev_now(s->wpx->w->loop);
@@ -416,24 +515,61 @@ void px_sess_resume(struct px_sess *s)
 
 /* ---- events ---- */
 
+/* A connect's events (primary or hedge, which): 0 if it completed, -1
+ * with *r if it failed, 1 if there is nothing to say yet. */
+static int connect_result(int fd, uint32_t events, enum chk_result *r)
+{
+    if (events & (EPOLLERR | EPOLLHUP)) {
+        int e = so_error(fd);
+        if (e) {
+            *r = chk_result_from_errno(e, true);
+            return -1;
+        }
+    }
+    return (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) ? 0 : 1;
+}
+
+/* The server connection (primary, or the hedge moved there) is up. */
+static void connected(struct px_sess *s, uint32_t events)
+{
+    s->s_wr = true;
+    s->s_rd = (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) != 0;
+    s->s_hup = (events & (EPOLLRDHUP | EPOLLHUP)) != 0;
+    confirm(s);
+    run(s);
+}
+
+/* Events of the hedge's socket: it connected first (it carries the
+ * session, the slow primary is closed) or failed. */
+static void on_hedge(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+    struct px_sess *s = io->arg;
+    enum chk_result r = CHK_R_OK;
+    int rc = connect_result(io->fd, events, &r);
+    if (rc < 0) {
+        hedge_failed(s, r);
+        return;
+    }
+    if (rc > 0)
+        return;
+    (void)px_race_done(&s->race, true, true);
+    server_close(s); /* the slow primary */
+    count(s, PX_C_hedges_won);
+    px_add(&gen_of(s)->srv[s->hsrv].s->hedge_wins, 1);
+    if (hedge_to_primary(s) == 0)
+        connected(s, events);
+}
+
 static void on_server(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 {
     struct px_sess *s = io->arg;
     if (s->state == PX_S_CONNECTING) {
-        if (events & (EPOLLERR | EPOLLHUP)) {
-            int e = so_error(io->fd);
-            if (e) {
-                connect_failed(s, chk_result_from_errno(e, true));
-                return;
-            }
-        }
-        if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
-            return;
-        s->s_wr = true;
-        s->s_rd = (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) != 0;
-        s->s_hup = (events & (EPOLLRDHUP | EPOLLHUP)) != 0;
-        confirm(s);
-        run(s);
+        enum chk_result r = CHK_R_OK;
+        int rc = connect_result(io->fd, events, &r);
+        if (rc < 0)
+            connect_failed(s, r);
+        else if (rc == 0)
+            connected(s, events);
         return;
     }
     if (events & EPOLLERR) {
@@ -466,16 +602,38 @@ static void on_client(struct ev_loop *loop, struct ev_io *io, uint32_t events)
         run(s);
 }
 
+/* The session timer while connecting: a connect deadline or the hedge. */
+static void on_connect_timer(struct px_sess *s)
+{
+    struct px_gen *g = gen_of(s);
+    uint64_t next;
+    switch (px_race_tick(&s->race, ev_now(s->wpx->w->loop), g->connect_ns, g->hedge_ns,
+                         s->attempts <= g->retries, &next)) {
+    case PX_RACE_PRIMARY_TIMEOUT:
+        connect_failed(s, CHK_R_CONNECT_TIMEOUT);
+        return;
+    case PX_RACE_HEDGE_TIMEOUT:
+        hedge_failed(s, CHK_R_CONNECT_TIMEOUT);
+        return;
+    case PX_RACE_HEDGE:
+        hedge_start(s);
+        arm_connect(s);
+        return;
+    default:
+        arm_connect(s);
+    }
+}
+
 static void on_timer(struct ev_loop *loop, struct ev_timer *t)
 {
     struct px_sess *s = t->arg;
     uint64_t next = 0;
     if (s->state == PX_S_CONNECTING) {
-        connect_failed(s, CHK_R_CONNECT_TIMEOUT);
+        on_connect_timer(s);
         return;
     }
     if (s->ka_at && ev_now(loop) >= s->ka_at) {
-        px_sock_keepalive(s->sio.fd);
+        px_sock_server_keepalive(s->sio.fd);
         s->ka_at = 0;
     }
     switch (
@@ -508,7 +666,7 @@ static void drop_new(struct px_wpx *wpx, int fd, const struct sockaddr_storage *
                "maxconn %u reached (%u open): closing the new connection from %s", g->maxconn, open,
                who);
     } else if (why == PX_C_drop_no_server) {
-        servers_why(g, why_txt, sizeof(why_txt));
+        px_servers_why(g, why_txt, sizeof(why_txt));
         log_rl(&wpx->rl_noserver, now_ms(wpx->w), LOG_WARN, "px", g->name,
                "no server available, closing the connection from %s at once: %s", who, why_txt);
     }
@@ -528,7 +686,7 @@ void px_sess_accept(struct px_wpx *wpx, int fd, const struct sockaddr_storage *p
         drop_new(wpx, fd, peer, PX_C_drop_maxconn, open - 1);
         return;
     }
-    int idx = pick(wpx, chash, 0);
+    int idx = px_pick(wpx, chash, 0);
     struct px_sess *s = idx >= 0 ? sess_alloc(w) : NULL;
     if (!s) {
         atomic_fetch_sub_explicit(&g->rt->conns, 1, memory_order_relaxed);
@@ -539,6 +697,7 @@ void px_sess_accept(struct px_wpx *wpx, int fd, const struct sockaddr_storage *p
     s->chash = chash;
     s->srv = -1;
     s->sio.fd = -1;
+    s->hio.fd = -1;
     s->c2s.pipe.rd = s->c2s.pipe.wr = s->s2c.pipe.rd = s->s2c.pipe.wr = -1;
     s->next = w->sessions;
     if (w->sessions)
@@ -574,13 +733,24 @@ void px_sess_drain(struct px_worker *w, const struct px_srv *srv, uint64_t drain
     struct px_sess *s = w->sessions, *next;
     for (; s; s = next) {
         next = s->next;
+        if (srv && s->race.hedging && gen_of(s)->srv[s->hsrv].s == srv) {
+            hedge_close(s); /* its hedge will not connect either */
+            (void)px_race_done(&s->race, true, false);
+            arm_connect(s);
+        }
         if (srv && (s->srv < 0 || gen_of(s)->srv[s->srv].s != srv))
             continue;
         if (srv && s->state == PX_S_CONNECTING) {
             /* not a connection to that server yet, and it will not become
-             * one: try the next server now rather than at the connect
-             * timeout (a server that went away silently never answers) */
+             * one: go on with the hedge, or try the next server, now rather
+             * than at the connect timeout (a server that went away silently
+             * never answers) */
             server_close(s);
+            if (px_race_done(&s->race, false, false) == PX_RACE_PROMOTE) {
+                if (hedge_to_primary(s) == 0)
+                    arm_connect(s);
+                continue;
+            }
             (void)connect_next(s, -1, (enum chk_result)atomic_load(&srv->last));
             continue;
         }

@@ -64,6 +64,15 @@ void px_sock_keepalive(int fd)
     set_int(fd, IPPROTO_TCP, TCP_KEEPCNT, PX_KEEPCNT);
 }
 
+void px_sock_server_keepalive(int fd)
+{
+    set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 1);
+    set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, PX_SRV_KEEPIDLE_S);
+    set_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, PX_SRV_KEEPINTVL_S);
+    set_int(fd, IPPROTO_TCP, TCP_KEEPCNT, PX_SRV_KEEPCNT);
+    set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, PX_SRV_USER_TIMEOUT_MS);
+}
+
 static int listen_fail(int fd, char *err, size_t errlen, const char *what, const struct px_bind *b)
 {
     snprintf(err, errlen, "%s %s: %s", what, b->str, strerror(errno));

@@ -8,8 +8,9 @@
 #include "proxy/manager-int.h"
 
 /* Connect failures worth showing, in this order. */
-static const enum chk_result fail_kinds[] = {
-    CHK_R_REFUSED, CHK_R_UNREACHABLE, CHK_R_CONNECT_TIMEOUT, CHK_R_RESET, CHK_R_INTERNAL_ERROR};
+static const enum chk_result fail_kinds[] = {CHK_R_REFUSED,         CHK_R_UNREACHABLE,
+                                             CHK_R_CONNECT_TIMEOUT, CHK_R_SLOW_CONNECT,
+                                             CHK_R_RESET,           CHK_R_INTERNAL_ERROR};
 #define NFAIL (sizeof(fail_kinds) / sizeof(fail_kinds[0]))
 
 #define PX_C_NAME_(n, s) [PX_C_##n] = s,
@@ -70,7 +71,8 @@ static void json_server(struct sbuf *o, const struct px_gsrv *gs)
                 atomic_load(&s->active), (unsigned long long)px_get(&s->connects),
                 (unsigned long long)px_get(&s->connected));
     json_fails(o, s->conn_fail);
-    sbuf_puts(o, "}");
+    sbuf_printf(o, ",\"hedges\":{\"slow\":%llu,\"won\":%llu}}",
+                (unsigned long long)px_get(&s->hedged), (unsigned long long)px_get(&s->hedge_wins));
 }
 
 static void json_proxy(struct sbuf *o, const struct px_ent *e)
@@ -89,10 +91,11 @@ static void json_proxy(struct sbuf *o, const struct px_ent *e)
                 px_prt_health(rt) ? "true" : "false");
     sbuf_printf(o, ",\"connections\":%u,\"maxconn\":%u,\"retries\":%u", atomic_load(&rt->conns),
                 g->maxconn, g->retries);
-    sbuf_printf(o, ",\"timeouts_ms\":{\"connect\":%llu,\"idle\":%llu,\"drain\":%llu}",
-                (unsigned long long)(g->connect_ns / NS_PER_MS),
-                (unsigned long long)(g->idle_ns / NS_PER_MS),
-                (unsigned long long)(g->drain_ns / NS_PER_MS));
+    sbuf_printf(
+        o, ",\"timeouts_ms\":{\"connect\":%llu,\"hedge\":%llu,\"idle\":%llu,\"drain\":%llu}",
+        (unsigned long long)(g->connect_ns / NS_PER_MS),
+        (unsigned long long)(g->hedge_ns / NS_PER_MS), (unsigned long long)(g->idle_ns / NS_PER_MS),
+        (unsigned long long)(g->drain_ns / NS_PER_MS));
     sbuf_puts(o, ",\"counters\":{");
     for (int c = 0; c < PX_C_COUNT; c++)
         sbuf_printf(o, "%s\"%s\":%llu", c ? "," : "", counter_names[c],
@@ -144,13 +147,17 @@ static void text_server(struct sbuf *o, const struct px_gsrv *gs)
                  ci.last_latency_us / 1000.0);
     }
     uint64_t failed = 0;
-    for (size_t i = 0; i < NFAIL; i++)
-        failed += px_get(&s->conn_fail[fail_kinds[i]]);
-    sbuf_printf(o, "  %-12s %-22s %-10s%s%s %s; %u active, %llu connects, %llu failed\n", s->name,
-                s->addrstr, chk_health_str((enum chk_health)atomic_load(&s->health)),
+    for (size_t i = 0; i < NFAIL; i++) /* a hedged connect is shown apart: it may have won */
+        if (fail_kinds[i] != CHK_R_SLOW_CONNECT)
+            failed += px_get(&s->conn_fail[fail_kinds[i]]);
+    sbuf_printf(o,
+                "  %-12s %-22s %-10s%s%s %s; %u active, %llu connects, %llu failed, "
+                "%llu slow (hedged), %llu hedges won\n",
+                s->name, s->addrstr, chk_health_str((enum chk_health)atomic_load(&s->health)),
                 atomic_load(&s->admin_drain) ? " DRAIN" : "", gs->backup ? " backup" : "", chk,
                 atomic_load(&s->active), (unsigned long long)px_get(&s->connects),
-                (unsigned long long)failed);
+                (unsigned long long)failed, (unsigned long long)px_get(&s->hedged),
+                (unsigned long long)px_get(&s->hedge_wins));
 }
 
 void px_status_text(struct px *px, struct sbuf *o)
@@ -170,7 +177,7 @@ void px_status_text(struct px *px, struct sbuf *o)
         sbuf_printf(o,
                     "  accepted %llu; dropped: maxconn %llu, out of fds %llu, no server %llu, "
                     "connect failed %llu, internal %llu; accept errors %llu; retries %llu; "
-                    "closed: idle %llu, drain %llu\n",
+                    "hedges %llu (won %llu); closed: idle %llu, drain %llu\n",
                     (unsigned long long)px_get(&rt->c[PX_C_accepted]),
                     (unsigned long long)px_get(&rt->c[PX_C_drop_maxconn]),
                     (unsigned long long)px_get(&rt->c[PX_C_drop_no_fd]),
@@ -179,6 +186,8 @@ void px_status_text(struct px *px, struct sbuf *o)
                     (unsigned long long)px_get(&rt->c[PX_C_drop_internal]),
                     (unsigned long long)px_get(&rt->c[PX_C_accept_errors]),
                     (unsigned long long)px_get(&rt->c[PX_C_retries]),
+                    (unsigned long long)px_get(&rt->c[PX_C_hedges]),
+                    (unsigned long long)px_get(&rt->c[PX_C_hedges_won]),
                     (unsigned long long)px_get(&rt->c[PX_C_closed_idle]),
                     (unsigned long long)px_get(&rt->c[PX_C_closed_drain]));
     }

@@ -208,6 +208,7 @@ static int wpx_add(struct px_worker *w, struct px_wcfg *c, struct px_wpx **old)
     rl_init(&wpx->rl_noserver);
     rl_init(&wpx->rl_connect);
     rl_init(&wpx->rl_accept);
+    rl_init(&wpx->rl_hedge);
     if (c->inherit && prev) {
         wpx->lis = prev->lis;
         wpx->nlis = prev->nlis;

@@ -3,6 +3,8 @@
  * canonical writer's round trip. (include: test_conf_include.c) */
 #include "test_conf.h"
 
+#include "conf/conf-int.h"
+
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
@@ -461,7 +463,7 @@ static void every_proxy_directive(void **state)
     assert_int_equal(k->kind, CFG_CHECK_TCP);
     assert_null(k->method);
     assert_int_equal(k->interval_ms, 5000);
-    assert_int_equal(k->fast_interval_ms, 5000);
+    assert_int_equal(k->fast_interval_ms, 1250);
     assert_int_equal(k->timeout_ms, 2000);
     assert_int_equal(k->fall, 2);
     assert_int_equal(k->rise, 3);
@@ -540,7 +542,11 @@ static void defaults(void **state)
     assert_int_equal(px->check.kind, CFG_CHECK_TCP);
     assert_int_equal(px->check.expect, 200);
     assert_int_equal(px->check.interval_ms, 1000);
-    assert_int_equal(px->check.fast_interval_ms, 1000);
+    assert_int_equal(px->check.fast_interval_ms, 250); /* the suspect interval: interval/4 */
+    assert_int_equal(cfg_suspect_interval_ms(1000), 250);
+    assert_int_equal(cfg_suspect_interval_ms(300), 100); /* at least 100 ms */
+    assert_int_equal(cfg_suspect_interval_ms(60), 60);   /* at most the interval */
+    assert_int_equal(cfg_suspect_interval_ms(20000), 5000);
     assert_int_equal(px->check.timeout_ms, 1000);
     assert_int_equal(px->check.fall, 3);
     assert_int_equal(px->check.rise, 2);
@@ -706,6 +712,36 @@ static void warnings(void **state)
     cfg_free(c);
 }
 
+/* timeout hedge: default 100ms, 0 off; one that cannot fire before the
+ * connect timeout is warned about. */
+static void hedge_timeout(void **state)
+{
+    struct cfg *c = load_opts_ok("proxy a {\n"
+                                 "    bind *:1\n"
+                                 "    timeout connect 500ms\n"
+                                 "    timeout hedge 500ms\n"
+                                 "    server s 10.0.0.1:1\n"
+                                 "}\n"
+                                 "proxy b {\n"
+                                 "    bind *:2\n"
+                                 "    timeout hedge 0\n"
+                                 "    server s 10.0.0.1:1\n"
+                                 "}\n"
+                                 "proxy d {\n"
+                                 "    bind *:3\n"
+                                 "    timeout connect 50ms\n"
+                                 "    server s 10.0.0.1:1\n"
+                                 "}\n",
+                                 NULL,
+                                 "t.conf:4:19: warning: timeout hedge (500 ms) is not shorter than "
+                                 "timeout connect (500 ms): no connect is ever hedged\n");
+    assert_int_equal(c->proxies[0].hedge_timeout_ms, 500);
+    assert_int_equal(c->proxies[1].hedge_timeout_ms, 0);
+    assert_int_equal(c->proxies[2].hedge_timeout_ms, 100); /* default: no warning */
+    assert_round_trip(c);
+    cfg_free(c);
+}
+
 /* ---- round trip ------------------------------------------------------------------- */
 
 /* Names and strings that need quoting and escapes survive the writer. */
@@ -784,6 +820,7 @@ int main(void)
         cmocka_unit_test(check_line_replaces),
         cmocka_unit_test(peer_ttl_range),
         cmocka_unit_test(warnings),
+        cmocka_unit_test(hedge_timeout),
         cmocka_unit_test(round_trip_quoting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -165,7 +165,7 @@ static void kubeadm_guide(void **state)
     assert_string_equal(px->check.path, "/healthz");
     assert_int_equal(px->check.expect, 200);
     assert_int_equal(px->check.interval_ms, 2000);
-    assert_int_equal(px->check.fast_interval_ms, 2000);
+    assert_int_equal(px->check.fast_interval_ms, 500); /* no fastinter: the suspect interval */
     assert_int_equal(px->check.timeout_ms, 12000); /* min(connect 5s, inter 2s) + check 10s */
     assert_int_equal(px->check.fall, 3);
     assert_int_equal(px->check.rise, 2);

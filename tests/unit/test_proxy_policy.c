@@ -51,8 +51,9 @@ static void retry_and_passive(void **state)
 {
     for (int r = 0; r < CHK_R_COUNT; r++) {
         bool retry = r == CHK_R_REFUSED || r == CHK_R_UNREACHABLE || r == CHK_R_CONNECT_TIMEOUT ||
-                     r == CHK_R_RESET;
-        bool passive = r == CHK_R_REFUSED || r == CHK_R_UNREACHABLE || r == CHK_R_CONNECT_TIMEOUT;
+                     r == CHK_R_SLOW_CONNECT || r == CHK_R_RESET;
+        bool passive = r == CHK_R_REFUSED || r == CHK_R_UNREACHABLE || r == CHK_R_CONNECT_TIMEOUT ||
+                       r == CHK_R_SLOW_CONNECT;
         if (px_result_retryable(r) != retry || px_result_passive(r) != passive)
             fail_msg("%s: retry %d passive %d", chk_result_str(r), px_result_retryable(r),
                      px_result_passive(r));
@@ -131,13 +132,31 @@ static void health(void **state)
     assert_int_equal(px_health_of(v, 3), 1);
 }
 
+/* A server marked down for not answering is cut within a second; one
+ * that answers "not ready" keeps the drain timeout. */
+static void down_drain(void **state)
+{
+    const uint64_t s = 1000000000ULL;
+    for (int r = 0; r < CHK_R_COUNT; r++) {
+        bool silent = r == CHK_R_REFUSED || r == CHK_R_UNREACHABLE || r == CHK_R_CONNECT_TIMEOUT ||
+                      r == CHK_R_SLOW_CONNECT || r == CHK_R_RESET || r == CHK_R_TIMEOUT;
+        assert_int_equal(px_result_no_answer(r), silent);
+        assert_int_equal(px_down_drain_ns(r, 10 * s), silent ? PX_CUT_NS : 10 * s);
+        /* a drain timeout shorter than the cut stays as it is */
+        assert_int_equal(px_down_drain_ns(r, s / 2), s / 2);
+        assert_int_equal(px_down_drain_ns(r, 0), 0);
+    }
+    assert_int_equal(px_down_drain_ns(CHK_R_BAD_STATUS, 10 * s), 10 * s);
+    assert_int_equal(px_down_drain_ns(CHK_R_CONNECT_TIMEOUT, 10 * s), s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(maxconn_budget), cmocka_unit_test(pool_pipes_in_budget),
         cmocka_unit_test(workers),        cmocka_unit_test(retry_and_passive),
         cmocka_unit_test(timeouts),       cmocka_unit_test(drain_spread),
-        cmocka_unit_test(health),
+        cmocka_unit_test(health),         cmocka_unit_test(down_drain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
