@@ -227,6 +227,8 @@ struct cfg_vrrp_instance {
     size_t ntrack_proxies;
     bool quorum;               /* hold the VIP only while a majority of
                                   {self} + unicast_peer is seen; off */
+    uint32_t cluster_size;     /* quorum with multicast: nodes in the group,
+                                  this one included; 0: unset (the peers) */
     struct cfg_fence fence;    /* fence etcd { ... }; .on false: none */
     char *track_etcd;          /* track_etcd URL: the local member's /health; NULL: none */
     int32_t track_etcd_weight; /* 0: unhealthy puts the instance in FAULT */
@@ -243,7 +245,7 @@ struct cfg_vrrp_instance {
         struct cfg_pos state, interface, vrid, priority, advert_int, version, auth, auth_type,
             auth_pass, src_ip, peers, vips, preempt, preempt_delay, quorum, notify_master,
             notify_backup, notify_fault, notify_stop, notify, garp_master_repeat, garp_master_delay,
-            garp_master_refresh, garp_master_refresh_repeat, vip_lifetime, track_etcd;
+            garp_master_refresh, garp_master_refresh_repeat, vip_lifetime, track_etcd, cluster_size;
     } at;
 };
 

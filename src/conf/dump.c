@@ -304,6 +304,8 @@ static void write_instance(FILE *f, const struct cfg_vrrp_instance *vi)
     write_tracks(f, "track_interface", vi->track_ifs, vi->ntrack_ifs);
     write_tracks(f, "track_proxy", vi->track_proxies, vi->ntrack_proxies);
     fprintf(f, "    quorum %s\n", onoff(vi->quorum));
+    if (vi->cluster_size)
+        fprintf(f, "    cluster_size %u\n", vi->cluster_size);
     write_fence(f, vi);
     write_notify(f, "notify_master", &vi->notify_master);
     write_notify(f, "notify_backup", &vi->notify_backup);

@@ -516,6 +516,7 @@ static const struct cfg_directive instance_dirs[] = {
     CFG_DIRN("track_interface", 1, 3, CFG_BLK_OPT, h_track_if),
     CFG_DIRN("track_proxy", 1, 3, CFG_BLK_OPT, h_track_proxy),
     CFG_VAL("quorum", VI, CFG_V_BOOL, quorum, at.quorum, 0, 0),
+    CFG_VAL("cluster_size", VI, CFG_V_U32, cluster_size, at.cluster_size, 2, 255),
     CFG_DIRN("fence", 1, 1, CFG_BLK_YES, h_fence),
     CFG_DIR("track_etcd", 1, 3, CFG_BLK_NO, h_track_etcd, VI, at.track_etcd),
     NOTIFY("notify_master", notify_master),

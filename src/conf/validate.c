@@ -128,6 +128,29 @@ static bool check_required(struct vctx *v, const struct cfg_vrrp_instance *vi)
     return !missing;
 }
 
+/* quorum counts self + unicast_peer, or cluster_size nodes with multicast
+ * (the others are learnt from their announcements). */
+static void check_quorum(struct vctx *v, const struct cfg_vrrp_instance *vi)
+{
+    size_t others = vi->npeers ? vi->npeers : vi->cluster_size ? vi->cluster_size - 1 : 0;
+
+    if (vi->cluster_size && !vi->quorum)
+        vwarn(v, &vi->at.cluster_size, "cluster_size counts only with quorum on; ignored");
+    if (vi->cluster_size && vi->npeers && vi->cluster_size != vi->npeers + 1)
+        verr(v, &vi->at.cluster_size,
+             "cluster_size %u disagrees with the %zu unicast_peers (%zu nodes with this one)",
+             vi->cluster_size, vi->npeers, vi->npeers + 1);
+    else if (vi->quorum && !others)
+        verr(v, &vi->at.quorum,
+             "quorum needs the group: unicast_peer, or cluster_size N with multicast");
+    else if (vi->quorum && others == 1 && !vi->fence.on)
+        verr(v, &vi->at.quorum,
+             "quorum with one %s: two nodes have no majority when they are cut apart "
+             "(each sees 1 of 2, so neither could hold the VIP); add a third node, or a fence etcd "
+             "to decide between the two",
+             vi->npeers ? "unicast_peer" : "other node (cluster_size 2)");
+}
+
 /* The advert carries every VIP and must leave in one packet. */
 static void check_advert_size(struct vctx *v, const struct cfg_vrrp_instance *vi)
 {
@@ -264,13 +287,7 @@ static void check_state(struct vctx *v, struct cfg_vrrp_instance *vi)
     } else if (!vi->preempt && vi->state == CFG_STATE_MASTER) {
         vwarn(v, &vi->at.preempt, "nopreempt does not work with 'state MASTER' (use BACKUP)");
     }
-    if (vi->quorum && !vi->npeers)
-        verr(v, &vi->at.quorum, "quorum needs unicast_peer (the peers that make the majority)");
-    else if (vi->quorum && vi->npeers == 1 && !vi->fence.on)
-        verr(v, &vi->at.quorum,
-             "quorum with one unicast_peer: two nodes have no majority when they are cut apart "
-             "(each sees 1 of 2, so neither could hold the VIP); add a third node, or a fence etcd "
-             "to decide between the two");
+    check_quorum(v, vi);
     if (vi->vip_lifetime_ms && vi->vip_lifetime_ms != CFG_LIFETIME_FOREVER &&
         vi->vip_lifetime_ms <= vi->advert_int_ms)
         verr(v, &vi->at.vip_lifetime,

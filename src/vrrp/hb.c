@@ -59,7 +59,7 @@ size_t vrrp_hb_encode(const struct vrrp_hb *m, const uint8_t *key, size_t keylen
     if (l == 0 || l > VRRP_HB_NAME || cap < len)
         return 0;
     memcpy(buf, MAGIC, 4);
-    buf[4] = auth ? 1 : 0;
+    buf[4] = (uint8_t)((auth ? 1 : 0) | (m->announce ? 2 : 0));
     buf[5] = m->vrid;
     buf[6] = (uint8_t)l;
     buf[7] = 0;
@@ -100,6 +100,7 @@ enum vrrp_hb_err vrrp_hb_decode(const uint8_t *buf, size_t len, const uint8_t *k
             return VRRP_HB_BAD_TAG;
     }
     memset(out, 0, sizeof(*out));
+    out->announce = buf[4] & 2;
     out->vrid = buf[5];
     out->boot = get64(buf + 8);
     out->seq = get64(buf + 16);
@@ -153,6 +154,16 @@ enum vrrp_hb_err vrrp_hb_take(const struct vrrp_hb_self *s, struct vrrp_hb_peer 
         return VRRP_HB_STALE;
     p->last_fresh_ms = now_ms ? now_ms : 1;
     return VRRP_HB_OK;
+}
+
+void vrrp_hb_take_announce(struct vrrp_hb_peer *p, const struct vrrp_hb *m)
+{
+    if (p->seen)
+        return;
+    if (m->boot != p->boot)
+        p->seq = 0;
+    p->boot = m->boot;
+    p->their_nonce = m->nonce;
 }
 
 size_t vrrp_hb_evaluate(struct vrrp_hb_peer *peers, size_t n, uint64_t now_ms, uint64_t timeout_ms)

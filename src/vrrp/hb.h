@@ -16,7 +16,9 @@
  *
  * Wire format (network byte order):
  *    0  "HPQ1"
- *    4  flags: bit 0 = a tag follows
+ *    4  flags: bit 0 = a tag follows; bit 1 = an announcement (multicast, for
+ *       discovery with cluster_size: echo is 0 and the receiver only learns
+ *       the sender and its nonce from it)
  *    5  VRID
  *    6  length L of the instance name (1-64)
  *    7  0
@@ -42,6 +44,7 @@
 #define VRRP_HB_DEFAULT_PORT 7112
 
 struct vrrp_hb {
+    bool announce; /* flags bit 1 */
     uint8_t vrid;
     char name[VRRP_HB_NAME + 1];
     uint64_t boot, seq, nonce, echo;
@@ -106,6 +109,12 @@ enum vrrp_hb_err vrrp_hb_take(const struct vrrp_hb_self *s, struct vrrp_hb_peer 
 /* Re-evaluate which of the n peers are seen (fresh within timeout_ms) at
  * now_ms, updating seen/since_ms. Returns how many are seen. */
 size_t vrrp_hb_evaluate(struct vrrp_hb_peer *peers, size_t n, uint64_t now_ms, uint64_t timeout_ms);
+
+/* Take an announcement (multicast, cluster_size) from peer p: like a
+ * stale heartbeat, it teaches the peer's nonce while the peer is not seen,
+ * and proves nothing. No replay check (announcements and unicast
+ * heartbeats travel different paths). */
+void vrrp_hb_take_announce(struct vrrp_hb_peer *p, const struct vrrp_hb *m);
 
 /* Whether seen peers plus this node are a majority of n peers plus this
  * node. */

@@ -87,7 +87,7 @@ static int row_verdict(struct vrrp_inst *in, size_t i)
     case VRRP_IN_PROXY:
         return vrrp_proxy_health_get(in->v, r->name);
     case VRRP_IN_QUORUM: /* two nodes have no majority apart: their fence decides */
-        return (in->q && in->q->majority) || (in->c->npeers == 1 && vrrp_fence_arbitrates(in));
+        return (in->q && in->q->majority) || (in->q && in->q->n == 1 && vrrp_fence_arbitrates(in));
     case VRRP_IN_ETCD:
         return in->etcd_ok;
     case VRRP_IN_FENCE:

@@ -86,6 +86,37 @@ static void hb_drop(struct vrrp *v, struct vrrp_inst *in, enum vrrp_hb_err e,
            vrrp_addr_str(src, s, sizeof(s)), vrrp_hb_err_str(e));
 }
 
+/* The slot of the peer at src, or -1 when it is not one. With
+ * cluster_size, an address not known yet takes a free slot, or the slot of
+ * a learnt peer unseen for a long while (a replaced node); it is logged. */
+static long peer_slot(struct vrrp_inst *in, const struct vrrp_addr *src)
+{
+    struct vrrp_quorum *q = in->q;
+    uint64_t now_ms = ev_now(in->v->loop) / NS_PER_MS, stale_ms = 20 * in->c->advert_int_ms;
+    char a[INET6_ADDRSTRLEN];
+    for (size_t i = 0; i < q->nknown; i++)
+        if (vrrp_addr_eq(&q->addrs[i], src))
+            return (long)i;
+    if (!q->mcast || src->family != in->c->family)
+        return -1;
+    size_t slot = q->nknown;
+    for (size_t i = 0; slot == q->n && i < q->nknown; i++) {
+        const struct vrrp_hb_peer *p = &q->peers[i];
+        if (!p->seen && (!p->last_fresh_ms || now_ms - p->last_fresh_ms > stale_ms))
+            slot = i;
+    }
+    if (slot == q->n)
+        return -1;
+    log_info("vrrp", in->name, "quorum: %s joins the group as node %zu of %zu%s",
+             vrrp_addr_str(src, a, sizeof(a)), slot + 2, q->n + 1,
+             slot < q->nknown ? " (in place of a node unseen for a while)" : "");
+    q->addrs[slot] = *src;
+    memset(&q->peers[slot], 0, sizeof(q->peers[slot]));
+    if (slot == q->nknown)
+        q->nknown++;
+    return (long)slot;
+}
+
 static void hb_take(struct vrrp *v, const uint8_t *buf, size_t len, const struct vrrp_addr *src)
 {
     size_t klen;
@@ -99,14 +130,20 @@ static void hb_take(struct vrrp *v, const uint8_t *buf, size_t len, const struct
         hb_drop(v, NULL, e, src);
         return;
     }
-    size_t i = 0;
-    while (i < in->c->npeers && !(in->peers && vrrp_addr_eq(&in->peers[i], src)))
-        i++;
-    if (i == in->c->npeers) {
+    struct vrrp_quorum *q = in->q;
+    if (m.boot == q->self.boot)
+        return; /* our own announcement, looped back */
+    long i = peer_slot(in, src);
+    if (i < 0) {
         hb_drop(v, in, VRRP_HB_UNKNOWN_PEER, src);
         return;
     }
-    e = vrrp_hb_take(&in->q->self, &in->q->peers[i], &m, ev_now(v->loop) / NS_PER_MS);
+    if (m.announce) {
+        vrrp_hb_take_announce(&q->peers[i], &m);
+        q->announces++;
+        return;
+    }
+    e = vrrp_hb_take(&q->self, &q->peers[i], &m, ev_now(v->loop) / NS_PER_MS);
     if (e != VRRP_HB_OK) {
         hb_drop(v, in, e, src);
         return;
@@ -227,7 +264,7 @@ void vrrp_quorum_close(struct vrrp *v)
  * source, and left to itself the kernel may pick the VIP (an IPv6 VIP on
  * the same /64 is chosen as soon as it is installed). */
 static ssize_t send_from(int fd, const uint8_t *buf, size_t n, const struct sockaddr *to,
-                         socklen_t tolen, const struct vrrp_addr *src)
+                         socklen_t tolen, const struct vrrp_addr *src, int ifindex)
 {
     struct iovec iov = {.iov_base = (void *)buf, .iov_len = n};
     union {
@@ -241,11 +278,15 @@ static ssize_t send_from(int fd, const uint8_t *buf, size_t n, const struct sock
     const void *pi = NULL;
     size_t len = 0;
     int level = 0, type = 0;
-    if (src->family == AF_INET && to->sa_family == AF_INET) {
-        memcpy(&pi4.ipi_spec_dst, src->u.b, 4);
+    if (to->sa_family == AF_INET && (src->family == AF_INET || ifindex)) {
+        if (src->family == AF_INET)
+            memcpy(&pi4.ipi_spec_dst, src->u.b, 4);
+        pi4.ipi_ifindex = ifindex;
         pi = &pi4, len = sizeof(pi4), level = IPPROTO_IP, type = IP_PKTINFO;
-    } else if (src->family == AF_INET6 && to->sa_family == AF_INET6) {
-        memcpy(&pi6.ipi6_addr, src->u.b, 16);
+    } else if (to->sa_family == AF_INET6 && (src->family == AF_INET6 || ifindex)) {
+        if (src->family == AF_INET6)
+            memcpy(&pi6.ipi6_addr, src->u.b, 16);
+        pi6.ipi6_ifindex = (unsigned)ifindex;
         pi = &pi6, len = sizeof(pi6), level = IPPROTO_IPV6, type = IPV6_PKTINFO;
     }
     if (pi) {
@@ -261,16 +302,16 @@ static ssize_t send_from(int fd, const uint8_t *buf, size_t n, const struct sock
     return sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-static void send_one(struct vrrp_inst *in, size_t i)
+/* Encode m and send it to dst (ifindex: the interface for a multicast
+ * destination, else 0). */
+static void send_hb(struct vrrp_inst *in, const struct vrrp_hb *m, const struct vrrp_addr *dst,
+                    int ifindex)
 {
     struct vrrp *v = in->v;
-    struct vrrp_hb m;
     uint8_t buf[VRRP_HB_MAX];
     size_t klen;
     const uint8_t *key = key_of(v, &klen);
-    vrrp_hb_make(&in->q->self, &in->q->peers[i], in->c->vrid, in->name, &m);
-    size_t n = vrrp_hb_encode(&m, key, klen, buf, sizeof(buf));
-    const struct vrrp_addr *dst = &in->peers[i];
+    size_t n = vrrp_hb_encode(m, key, klen, buf, sizeof(buf));
     struct sockaddr_storage ss = {0};
     socklen_t sl;
     int fd;
@@ -286,10 +327,13 @@ static void send_one(struct vrrp_inst *in, size_t i)
         s6->sin6_family = AF_INET6;
         s6->sin6_port = htons((uint16_t)v->hb_port);
         memcpy(&s6->sin6_addr, dst->u.b, 16);
+        if (IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr)) /* a learnt peer: on our link */
+            s6->sin6_scope_id = (uint32_t)in->ifindex;
         sl = sizeof(*s6);
         fd = v->hb_fd6;
     }
-    if (n && fd >= 0 && send_from(fd, buf, n, (struct sockaddr *)&ss, sl, &in->src) == (ssize_t)n) {
+    if (n && fd >= 0 &&
+        send_from(fd, buf, n, (struct sockaddr *)&ss, sl, &in->src, ifindex) == (ssize_t)n) {
         in->q->sent++;
         return;
     }
@@ -300,13 +344,83 @@ static void send_one(struct vrrp_inst *in, size_t i)
            fd < 0 ? "no socket" : strerror(errno));
 }
 
+static void send_one(struct vrrp_inst *in, size_t i)
+{
+    struct vrrp_hb m;
+    vrrp_hb_make(&in->q->self, &in->q->peers[i], in->c->vrid, in->name, &m);
+    send_hb(in, &m, &in->q->addrs[i], 0);
+}
+
+/* cluster_size: the VRRP group address of the instance's family. */
+static void group_of(const struct vrrp_inst *in, struct vrrp_addr *g)
+{
+    const struct cfg_addr *c = in->c->family == AF_INET ? &in->v->cfg->global.mcast_group4
+                                                        : &in->v->cfg->global.mcast_group6;
+    vrrp_addr_from_cfg(g, c);
+}
+
+/* Join (or leave, join 0) the VRRP group on ifindex with the heartbeat
+ * socket of the instance's family. */
+static int group_join(struct vrrp_inst *in, int ifindex, int join)
+{
+    struct vrrp_addr g;
+    group_of(in, &g);
+    if (in->c->family == AF_INET) {
+        struct ip_mreqn mr = {.imr_ifindex = ifindex};
+        memcpy(&mr.imr_multiaddr, g.u.b, 4);
+        return setsockopt(in->v->hb_fd4, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP,
+                          &mr, sizeof(mr));
+    }
+    struct ipv6_mreq mr = {.ipv6mr_interface = (unsigned)ifindex};
+    memcpy(&mr.ipv6mr_multiaddr, g.u.b, 16);
+    return setsockopt(in->v->hb_fd6, IPPROTO_IPV6, join ? IPV6_JOIN_GROUP : IPV6_LEAVE_GROUP, &mr,
+                      sizeof(mr));
+}
+
+static void group_leave(struct vrrp_inst *in)
+{
+    if (in->q->joined_ifindex)
+        group_join(in, in->q->joined_ifindex, 0);
+    in->q->joined_ifindex = 0;
+}
+
+/* cluster_size: say who we are to the group on the instance's interface
+ * (joining it first, again when the interface changed), so that the
+ * others learn this node; they then exchange unicast heartbeats with it. */
+static void announce(struct vrrp_inst *in)
+{
+    struct vrrp_quorum *q = in->q;
+    char e[64];
+    if (!in->ifindex)
+        return; /* waiting for the interface */
+    if (q->joined_ifindex != in->ifindex) {
+        group_leave(in);
+        if (group_join(in, in->ifindex, 1) < 0) {
+            snprintf(e, sizeof(e), "%s", strerror(errno));
+            log_rl(&q->rl, ev_now(in->v->loop) / NS_PER_MS, LOG_WARN, "vrrp", in->name,
+                   "quorum: joining the VRRP group on %s: %s", in->c->interface, e);
+            return;
+        }
+        q->joined_ifindex = in->ifindex;
+    }
+    struct vrrp_hb m = {.announce = true,
+                        .vrid = in->c->vrid,
+                        .boot = q->self.boot,
+                        .seq = 0,
+                        .nonce = q->self.nonces[0]};
+    strncpy(m.name, in->name, VRRP_HB_NAME);
+    struct vrrp_addr g;
+    group_of(in, &g);
+    send_hb(in, &m, &g, in->ifindex);
+}
+
 /* Which peers are seen now; a change of majority is logged with the
  * count and fed to the instance's inputs. */
 static void evaluate(struct vrrp_inst *in, uint64_t now_ms)
 {
     struct vrrp_quorum *q = in->q;
-    size_t n = in->c->npeers;
-    q->nseen = vrrp_hb_evaluate(q->peers, n, now_ms, 2 * in->c->advert_int_ms);
+    size_t n = q->n;
+    q->nseen = vrrp_hb_evaluate(q->peers, q->nknown, now_ms, 2 * in->c->advert_int_ms);
     bool maj = vrrp_hb_majority(q->nseen, n);
     if (maj == q->majority)
         return;
@@ -322,8 +436,10 @@ static void on_hb_timer(struct ev_loop *loop, struct ev_timer *t)
 {
     struct vrrp_inst *in = t->arg;
     vrrp_hb_rotate(&in->q->self, random64());
-    for (size_t i = 0; i < in->c->npeers; i++)
+    for (size_t i = 0; i < in->q->nknown; i++)
         send_one(in, i);
+    if (in->q->mcast)
+        announce(in);
     evaluate(in, ev_now(loop) / NS_PER_MS);
     ev_timer_start(loop, t, period_ms(in) * NS_PER_MS, on_hb_timer, in);
 }
@@ -333,13 +449,19 @@ int vrrp_quorum_start(struct vrrp_inst *in)
     if (!in->c->quorum || in->q)
         return 0;
     struct vrrp_quorum *q = calloc(1, sizeof(*q));
-    struct vrrp_hb_peer *p = calloc(in->c->npeers ? in->c->npeers : 1, sizeof(*p));
-    if (!q || !p) {
-        free(q);
-        free(p);
+    size_t n = in->c->npeers ? in->c->npeers : in->c->cluster_size - 1;
+    struct vrrp_hb_peer *p = calloc(n ? n : 1, sizeof(*p));
+    struct vrrp_addr *a = calloc(n ? n : 1, sizeof(*a));
+    if (!q || !p || !a) {
+        free(q), free(p), free(a);
         return -1;
     }
     q->peers = p;
+    q->addrs = a;
+    q->n = n;
+    q->mcast = !in->c->npeers;
+    for (size_t i = 0; !q->mcast && i < n; i++)
+        q->addrs[q->nknown++] = in->peers[i];
     q->self.boot = random64();
     q->rl = (struct log_ratelimit){.interval_ms = 10000, .burst = 5};
     vrrp_hb_rotate(&q->self, random64());
@@ -354,6 +476,8 @@ void vrrp_quorum_stop(struct vrrp_inst *in)
     if (!in->q)
         return;
     ev_timer_stop(in->v->loop, &in->q->t_hb);
+    group_leave(in);
+    free(in->q->addrs);
     free(in->q->peers);
     free(in->q);
     in->q = NULL;
@@ -371,21 +495,21 @@ void vrrp_quorum_json(const struct vrrp_inst *in, struct sbuf *b)
     sbuf_printf(b,
                 "{\"majority\":%s,\"nodes\":%zu,\"seen\":%zu,\"needed\":%zu,\"since_s\":%.3f,"
                 "\"sent\":%llu,\"received\":%llu,\"send_errors\":%llu,\"peers\":[",
-                q->majority ? "true" : "false", in->c->npeers + 1, q->nseen + 1,
-                (in->c->npeers + 1) / 2 + 1, q->since_ms ? (now_ms - q->since_ms) / 1e3 : -1.0,
-                (unsigned long long)q->sent, (unsigned long long)q->received,
-                (unsigned long long)q->send_errors);
-    for (size_t i = 0; i < in->c->npeers; i++) {
+                q->majority ? "true" : "false", q->n + 1, q->nseen + 1, (q->n + 1) / 2 + 1,
+                q->since_ms ? (now_ms - q->since_ms) / 1e3 : -1.0, (unsigned long long)q->sent,
+                (unsigned long long)q->received, (unsigned long long)q->send_errors);
+    for (size_t i = 0; i < q->nknown; i++) {
         const struct vrrp_hb_peer *p = &q->peers[i];
         sbuf_printf(b, "%s{\"address\":\"%s\",\"seen\":%s,\"since_s\":", i ? "," : "",
-                    vrrp_addr_str(&in->peers[i], a, sizeof(a)), p->seen ? "true" : "false");
+                    vrrp_addr_str(&q->addrs[i], a, sizeof(a)), p->seen ? "true" : "false");
         if (p->since_ms)
             sbuf_printf(b, "%.3f", (now_ms - p->since_ms) / 1e3);
         else
             sbuf_puts(b, "null");
         sbuf_puts(b, "}");
     }
-    sbuf_puts(b, "],\"drops\":{");
+    sbuf_printf(b, "],\"mode\":\"%s\",\"announces\":%llu,\"drops\":{",
+                q->mcast ? "multicast" : "unicast", (unsigned long long)q->announces);
     int first = 1;
     for (int e = 1; e < VRRP_HB_ERR_COUNT; e++) {
         if (!q->drops[e])

@@ -184,11 +184,13 @@ static void text_instance(struct sbuf *b, const struct vrrp_inst *in)
         sbuf_printf(b, "  FAULT: %s\n", fault_of(in));
     if (in->q) {
         sbuf_printf(b, "  quorum: %zu of %zu nodes seen, %zu needed: %s;", in->q->nseen + 1,
-                    c->npeers + 1, (c->npeers + 1) / 2 + 1,
+                    in->q->n + 1, (in->q->n + 1) / 2 + 1,
                     in->q->majority ? "majority" : "NO MAJORITY");
-        for (size_t i = 0; i < c->npeers; i++)
-            sbuf_printf(b, " %s %s", vrrp_addr_str(&in->peers[i], m, sizeof(m)),
+        for (size_t i = 0; i < in->q->nknown; i++)
+            sbuf_printf(b, " %s %s", vrrp_addr_str(&in->q->addrs[i], m, sizeof(m)),
                         in->q->peers[i].seen ? "seen" : "unseen");
+        if (in->q->nknown < in->q->n)
+            sbuf_printf(b, " (%zu not heard from yet)", in->q->n - in->q->nknown);
         sbuf_puts(b, "\n");
     }
     vrrp_fence_text(in, b);

@@ -49,12 +49,17 @@ struct vrrp_sock {
 /* An instance's side of `quorum on` (quorum.c). */
 struct vrrp_quorum {
     struct vrrp_hb_self self;
-    struct vrrp_hb_peer *peers; /* one per unicast peer, in in->peers order */
+    size_t n;                /* the other nodes: unicast peers, or cluster_size - 1 */
+    bool mcast;              /* cluster_size: the others are learnt from announcements */
+    struct vrrp_addr *addrs; /* n slots; the first nknown are known */
+    size_t nknown;
+    int joined_ifindex;         /* mcast: the group is joined on this interface (0: not) */
+    struct vrrp_hb_peer *peers; /* one per slot of addrs */
     size_t nseen;
     bool majority;
     uint64_t since_ms, changes; /* of majority */
     struct ev_timer t_hb;
-    uint64_t sent, received, send_errors;
+    uint64_t sent, received, send_errors, announces;
     uint64_t drops[VRRP_HB_ERR_COUNT];
     struct log_ratelimit rl;
 };

@@ -183,3 +183,38 @@ def test_quorum_over_ipv6_and_reload(vr, lab):
     wait_for(lambda: (vr.status("master1")["quorum"] or {}).get("seen") == 3, 3, 0.05,
              "master1 sees the group again")
     assert vr.holders(VIP6) == ["master3"]
+
+
+@pytest.mark.parametrize("family", ["ipv4", "ipv6"])
+def test_multicast_group_with_cluster_size(vr, lab, family):
+    """Multicast VRRP with `cluster_size 3`: the nodes learn each other from
+    their announcements on the VRRP group, form a majority, and the cut-off
+    holder releases the VIP before the others take it."""
+    vip = VIP if family == "ipv4" else VIP6
+    vips = (vip + ("/24" if family == "ipv4" else "/64"),)
+    for h in reversed(MASTERS):
+        vr.start(h, conf(h, PRIOS[h], gextra="quorum_key %s" % KEY, vips=vips,
+                         extra="quorum on\ncluster_size 3"))
+    vr.wait_holder("master3", timeout=5, vip=vip)
+    for h in MASTERS:
+        wait_for(lambda h=h: (vr.status(h)["quorum"] or {}).get("seen") == 3, 3, 0.05,
+                 "%s learns and sees the whole group" % h)
+        q = vr.status(h)["quorum"]
+        assert q["mode"] == "multicast" and q["nodes"] == 3 and q["announces"] > 0, q
+        assert len(q["peers"]) == 2, q
+    mon = vr.monitor(addrs=(vip,))
+    t = time.monotonic()
+    lab.cut("master3", "master1")
+    lab.cut("master3", "master2")
+    try:
+        vr.wait_holder("master2", timeout=3, vip=vip, hosts=["master1", "master2"])
+        time.sleep(1.0)
+        assert vr.holders(vip) == ["master2"]
+        s3 = vr.status("master3")
+        assert s3["state"] == "FAULT" and not s3["quorum"]["majority"], s3
+        double = sum(e - s for s, e, _ in mon.overlaps(vip, t_from=t))
+        assert double <= DOWN_110, double
+    finally:
+        lab.heal("master3")
+        mon.close()
+    vr.wait_holder("master3", timeout=5, vip=vip)

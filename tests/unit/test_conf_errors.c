@@ -382,7 +382,16 @@ static const struct bad cases[] = {
            "    }\n")),
      "t.conf:6:19: error: auth_pass needs auth_type PASS or AH\n"},
     {"quorum_without_peers", IN(VI("    quorum on\n")),
-     "t.conf:5:12: error: quorum needs unicast_peer (the peers that make the majority)\n"},
+     "t.conf:5:12: error: quorum needs the group: unicast_peer, or cluster_size N with "
+     "multicast\n"},
+    {"cluster_size_two", IN(VI("    quorum on\n    cluster_size 2\n")),
+     "t.conf:5:12: error: quorum with one other node (cluster_size 2): two nodes have no "
+     "majority when they are cut apart (each sees 1 of 2, so neither could hold the VIP); add a "
+     "third node, or a fence etcd to decide between the two\n"},
+    {"cluster_size_disagrees", IN(VI("    quorum on\n    cluster_size 4\n"
+                                     "    unicast_peer { 10.0.0.9 10.0.0.8 }\n")),
+     "t.conf:6:18: error: cluster_size 4 disagrees with the 2 unicast_peers (3 nodes with this "
+     "one)\n"},
     {"quorum_with_one_peer", IN(VI("    quorum on\n    unicast_peer { 10.0.0.9 }\n")),
      "t.conf:5:12: error: quorum with one unicast_peer: two nodes have no majority when they are "
      "cut apart (each sees 1 of 2, so neither could hold the VIP); add a third node, or a fence "

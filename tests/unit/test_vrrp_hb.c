@@ -190,6 +190,33 @@ static void test_evaluate_and_majority(void **state)
     assert_false(vrrp_hb_majority(1, 4));
 }
 
+/* An announcement (multicast discovery) teaches the nonce while the peer
+ * is not seen, round-trips its flag, and is never fresh by itself. */
+static void test_announce(void **state)
+{
+    (void)state;
+    uint8_t buf[VRRP_HB_MAX];
+    struct vrrp_hb m = msg(), out;
+    m.announce = true;
+    m.echo = 0;
+    size_t n = vrrp_hb_encode(&m, KEY, KLEN, buf, sizeof(buf));
+    assert_int_equal(vrrp_hb_decode(buf, n, KEY, KLEN, &out), VRRP_HB_OK);
+    assert_true(out.announce);
+    m.announce = false;
+    n = vrrp_hb_encode(&m, KEY, KLEN, buf, sizeof(buf));
+    assert_int_equal(vrrp_hb_decode(buf, n, KEY, KLEN, &out), VRRP_HB_OK);
+    assert_false(out.announce);
+
+    struct vrrp_hb_peer p = {0};
+    struct vrrp_hb a = {.announce = true, .boot = 5, .seq = 9, .nonce = 77};
+    vrrp_hb_take_announce(&p, &a);
+    assert_true(p.their_nonce == 77 && p.boot == 5 && p.last_fresh_ms == 0);
+    p.seen = true; /* a seen peer learns nothing from one */
+    a.nonce = 78;
+    vrrp_hb_take_announce(&p, &a);
+    assert_true(p.their_nonce == 77);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -209,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_exchange_replay_and_stale),
         cmocka_unit_test(test_restart_of_a_peer),
         cmocka_unit_test(test_evaluate_and_majority),
+        cmocka_unit_test(test_announce),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
