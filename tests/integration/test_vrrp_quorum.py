@@ -9,6 +9,8 @@ quorum off shows the split brain (so the test can fail). Bad heartbeats
 from a stranger are dropped and counted and change nothing.
 """
 
+import hashlib
+import hmac
 import signal
 import socket
 import struct
@@ -130,6 +132,13 @@ def test_bad_heartbeats_change_nothing(vr, lab):
     assert after["quorum_drops"].get("no-tag", 0) >= 1
     assert after["quorum_drops"].get("truncated", 0) >= 1
     assert after["quorum_drops"].get("bad-magic", 0) >= 1
+    # a stranger that knows the key: a valid heartbeat, but not from a peer
+    body = heartbeat(tag=b"")
+    body = body[:4] + bytes([1]) + body[5:]  # flag: tagged
+    tagged = body + hmac.new(KEY.encode(), body, hashlib.sha256).digest()[:16]
+    lab.run("node1", ["/usr/bin/python3", "-c", code, ipv4("master3"), tagged.hex()])
+    wait_for(lambda: vr.status("master3")["quorum"]["drops"].get("unknown-peer", 0) >= 1, 3,
+             0.05, "a stranger's heartbeat counted as unknown-peer")
     time.sleep(0.3)
     for h in MASTERS:
         s = vr.status(h)
