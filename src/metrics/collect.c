@@ -8,6 +8,10 @@
  * when no instance has `quorum on`). Label sets that come from an enum
  * (drop reasons, check results, states) are written in full, zeros too,
  * so that rate() sees the first increment.
+ *
+ * The VRRP instance is labelled `vrrp_instance`, not `instance`: Prometheus
+ * sets `instance` on every scraped sample (the target) and would rename
+ * ours to exported_instance.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -140,7 +144,7 @@ static void find_objects(const struct mx_json *j, struct objs *in, struct objs *
     int insts = mx_json_get(j, 0, "vrrp.instances");
     for (int c = mx_json_first(j, insts); c >= 0; c = j->v[c].next)
         if ((ob = objs_add(in, c)))
-            ob->l[0] = (struct mx_label){"instance", mx_json_str(j, c, "name", "")};
+            ob->l[0] = (struct mx_label){"vrrp_instance", mx_json_str(j, c, "name", "")};
     int pxs = mx_json_get(j, 0, "proxies");
     for (int p = mx_json_first(j, pxs); p >= 0; p = j->v[p].next) {
         const char *pname = j->v[p].key ? j->v[p].key : "";
