@@ -7,7 +7,9 @@
  *
  * One request per connection (Connection: close); GET and HEAD only; a
  * request is at most MX_REQ_MAX bytes and must arrive within MX_IDLE_MS;
- * at most MX_MAX_CLIENTS connections at once (more are closed at once).
+ * at most MX_MAX_CLIENTS connections at once (a new one pushes out the
+ * oldest still waiting for its request, so idle connections cannot lock
+ * a scraper out; when all are being answered, the new one is closed).
  * Every refused or failed request is counted (haplane_http_errors_total).
  */
 #ifndef HAPLANE_METRICS_METRICS_H

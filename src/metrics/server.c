@@ -23,6 +23,7 @@
 struct mx_client {
     struct mx *m;
     int slot, fd;
+    uint64_t seq; /* order of acceptance */
     bool writing; /* the response is being sent */
     struct ev_io io;
     struct ev_timer tmr;
@@ -43,6 +44,7 @@ struct mx {
     struct cfg_endpoint ep;
     struct mx_self self;
     struct log_ratelimit rl;
+    uint64_t seq;
     struct mx_client *clients[MX_MAX_CLIENTS];
 };
 
@@ -273,12 +275,30 @@ static void on_client(struct ev_loop *loop, struct ev_io *io, uint32_t events)
         client_answer(cl, NULL, 431, MX_E_too_large, "request too large");
 }
 
+/* A free slot; when none is, the oldest client still waiting for its
+ * request is closed (counted) to make room, so that idle connections
+ * cannot lock a scraper out. -1 when every client is being answered. */
+static int take_slot(struct mx *m)
+{
+    struct mx_client *victim = NULL;
+    for (int i = 0; i < MX_MAX_CLIENTS; i++) {
+        struct mx_client *cl = m->clients[i];
+        if (!cl)
+            return i;
+        if (!cl->writing && (!victim || cl->seq < victim->seq))
+            victim = cl;
+    }
+    if (!victim)
+        return -1;
+    int slot = victim->slot;
+    m->self.errors[MX_E_rejected]++;
+    client_free(victim);
+    return slot;
+}
+
 static void client_new(struct mx *m, int fd)
 {
-    int slot = -1;
-    for (int i = 0; i < MX_MAX_CLIENTS && slot < 0; i++)
-        if (!m->clients[i])
-            slot = i;
+    int slot = take_slot(m);
     struct mx_client *cl = slot >= 0 ? calloc(1, sizeof(*cl)) : NULL;
     if (!cl || ev_io_start(m->loop, &cl->io, fd, EPOLLIN, on_client, cl) < 0) {
         free(cl);
@@ -289,6 +309,7 @@ static void client_new(struct mx *m, int fd)
     cl->m = m;
     cl->slot = slot;
     cl->fd = fd;
+    cl->seq = ++m->seq;
     sbuf_init(&cl->out);
     m->clients[slot] = cl;
     m->self.clients++;

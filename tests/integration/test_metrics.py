@@ -212,3 +212,24 @@ def test_prometheus_sees_the_failover(lab, masters, prometheus):
         lab.heal("master1")
     wait_for(lambda: master_target(lab) == [t1], 15, 0.2,
              what="prometheus to see master1 MASTER again after it is back")
+
+
+def test_bad_clients_get_an_error_or_a_close_and_are_counted(lab, masters):
+    client = os.path.join(HERE, "http_client.py")
+    cp = lab.run("master1", [PYTHON, client, ipv4("master1"), str(PORT), "2048", "16"],
+                 timeout=60)
+    r = json.loads(cp.stdout)
+    assert r["garbage"]["line"] == "HTTP/1.1 400 Bad Request"
+    assert r["not_http"]["line"] == "HTTP/1.1 400 Bad Request"
+    assert r["long_target"]["line"] == "HTTP/1.1 431 Request Header Fields Too Large"
+    assert r["long_headers"]["line"] == "HTTP/1.1 431 Request Header Fields Too Large"
+    assert r["slowloris"]["line"] == "HTTP/1.1 408 Request Timeout"
+    assert r["slowloris"]["s"] < 5  # MX_IDLE_MS is 2 s; "hang" would be 6 s
+    assert r["post"]["line"] == "HTTP/1.1 405 Method Not Allowed"
+    assert r["not_found"]["line"] == "HTTP/1.1 404 Not Found"
+    assert r["crowd"]["line"] == "HTTP/1.1 200 OK" and r["crowd"]["oldest"] == "closed"
+    assert r["after"]["line"] == "HTTP/1.1 200 OK"
+    errs = samples(get(lab, "master1", "master1", "/metrics")[1], "haplane_http_errors_total")
+    for reason, n in (("bad_request", 2), ("too_large", 2), ("timeout", 1),
+                      ("method_not_allowed", 1), ("not_found", 1), ("too_many_clients", 1)):
+        assert errs['{reason="%s"}' % reason] >= n, (reason, errs)
