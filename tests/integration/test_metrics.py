@@ -9,6 +9,7 @@ the lab's state dir and scrapes the three every 500 ms; it is stopped by
 pid (lab.stop, and the lab's teardown in any case).
 """
 
+import html.parser
 import json
 import os
 import re
@@ -233,3 +234,72 @@ def test_bad_clients_get_an_error_or_a_close_and_are_counted(lab, masters):
     for reason, n in (("bad_request", 2), ("too_large", 2), ("timeout", 1),
                       ("method_not_allowed", 1), ("not_found", 1), ("too_many_clients", 1)):
         assert errs['{reason="%s"}' % reason] >= n, (reason, errs)
+
+
+class _Text(html.parser.HTMLParser):
+    """The visible text of a page, and whether it has scripts or external assets."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts, self.scripts, self.external = [], 0, []
+        self._skip = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "script":
+            self.scripts += 1
+        if tag in ("style", "script", "title"):
+            self._skip = True
+        for k in ("src", "href"):
+            if a.get(k) and "://" in a[k]:
+                self.external.append(a[k])
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "script", "title"):
+            self._skip = False
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+    def text(self):
+        return re.sub(r"\s+", " ", " ".join(self.parts))
+
+
+def chromium(lab, host, *args):
+    profile = os.path.join(lab.host_dir(host), "chromium")
+    return lab.run(host, ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                          "--user-data-dir=" + profile, *args], timeout=60)
+
+
+def test_status_page_in_a_browser(lab, masters):
+    if not shutil.which("chromium"):
+        pytest.fail("chromium is not installed (scripts/install-deps installs it)")
+    url = "http://%s:%d/" % (ipv4("master1"), PORT)
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    shot = os.path.join(ARTIFACTS, "status-page.png")
+    if os.path.exists(shot):
+        os.unlink(shot)
+    chromium(lab, "node1", "--window-size=1280,900", "--screenshot=" + shot, url)
+    with open(shot, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+    dom = chromium(lab, "node1", "--dump-dom", url).stdout
+    assert '<meta http-equiv="refresh" content="5">' in dom
+    p = _Text()
+    p.feed(dom)
+    text = p.text()
+    assert p.scripts == 0 and p.external == []
+    for want in ("haplane status", "VRRP instances", "apiserver MASTER 100 (base 100)",
+                 VIP + "/24 (held here)", "this node (%s)" % ipv4("master1"),
+                 # the tracked proxy is ok: its -50 does not apply
+                 "proxy apiserver -50 ok none", "binds *:16443; healthy;"):
+        assert want in text, (want, text)
+    for m in MASTERS:
+        assert re.search(r"%s %s:6443 up no ok \(HTTP 200\) \d+\.\d ms" % (
+            m, re.escape(ipv4(m))), text), text
+    # the same page from master2's point of view: BACKUP, master1 holds the VIP
+    p2 = _Text()
+    p2.feed(get(lab, "node1", "master2", "/")[1])
+    assert "apiserver BACKUP 90 (base 90)" in p2.text()
+    assert "%s (priority 100)" % ipv4("master1") in p2.text()
