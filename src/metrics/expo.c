@@ -43,7 +43,8 @@ void mx_value(struct sbuf *b, double v)
         sbuf_puts(b, "NaN");
     else if (isinf(v))
         sbuf_puts(b, v > 0 ? "+Inf" : "-Inf");
-    else if (v == floor(v) && fabs(v) < 9007199254740992.0) /* 2^53: exact */
+    /* |v| < 2^53: exactly an integer (no libm: floor() is not linked) */
+    else if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(long long)v)
         sbuf_printf(b, "%lld", (long long)v);
     else
         sbuf_printf(b, "%.15g", v);
