@@ -14,8 +14,8 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
-import time
 import urllib.parse
 
 import pytest
@@ -303,3 +303,28 @@ def test_status_page_in_a_browser(lab, masters):
     p2.feed(get(lab, "node1", "master2", "/")[1])
     assert "apiserver BACKUP 90 (base 90)" in p2.text()
     assert "%s (priority 100)" % ipv4("master1") in p2.text()
+
+
+def test_reload_moves_the_listener(lab, masters):
+    conf = os.path.join(lab.host_dir("master3"), "mx.conf")
+    with open(conf) as f:
+        text = f.read()
+    url = "http://%s:%%d/metrics" % ipv4("master3")
+    try:
+        with open(conf, "w") as f:
+            f.write(text.replace(":%d\n" % PORT, ":%d\n" % (PORT + 1)))
+        lab.kill("master3", "haplane", signal.SIGHUP)
+        wait_for(lambda: lab.run("node1", ["curl", "-sf", "-m", "2", url % (PORT + 1)],
+                                 check=False).returncode == 0, 10, 0.1,
+                 what="the listener on the new port")
+        new = lab.run("node1", ["curl", "-sf", "-m", "2", url % (PORT + 1)]).stdout
+        assert samples(new, "haplane_reloads_total")['{result="accepted"}'] >= 1
+        # the old port is closed: connection refused (curl exit 7)
+        assert lab.run("node1", ["curl", "-sf", "-m", "2", url % PORT],
+                       check=False).returncode == 7
+    finally:
+        with open(conf, "w") as f:
+            f.write(text)
+        lab.kill("master3", "haplane", signal.SIGHUP)
+    wait_for(lambda: get(lab, "node1", "master3", "/healthz", check=False)[0] == 200, 10, 0.1,
+             what="the listener back on its port")
