@@ -198,6 +198,40 @@ static void emit_match(struct sbuf *o, const struct mx_json *j, const struct obj
     }
 }
 
+/* A histogram family from the objects' `path` (bucket bounds le_s,
+ * per-bucket counts with the last for +Inf, sum_s), as check_duration in
+ * the proxy status and failover_gaps in the VRRP status hold it. */
+static void emit_hist(struct sbuf *o, const struct mx_json *j, const struct objs *s,
+                      const char *name, const char *help, const char *path)
+{
+    char bucket[128], sum[128], count[128], bound[32];
+    bool header = false;
+    snprintf(bucket, sizeof(bucket), "%s_bucket", name);
+    snprintf(sum, sizeof(sum), "%s_sum", name);
+    snprintf(count, sizeof(count), "%s_count", name);
+    for (size_t i = 0; i < s->n; i++) {
+        int h = mx_json_get(j, s->v[i].node, path);
+        int le = mx_json_first(j, mx_json_get(j, h, "le_s"));
+        int cnt = mx_json_first(j, mx_json_get(j, h, "counts"));
+        if (h < 0 || cnt < 0)
+            continue;
+        if (!header)
+            mx_family(o, name, MX_HISTOGRAM, help);
+        header = true;
+        double cum = 0;
+        for (; cnt >= 0 && le >= 0; cnt = j->v[cnt].next, le = j->v[le].next) {
+            cum += j->v[cnt].num;
+            snprintf(bound, sizeof(bound), "%g", j->v[le].num);
+            mx_sample_x(o, bucket, s->v[i].l, "le", bound, cum);
+        }
+        for (; cnt >= 0; cnt = j->v[cnt].next) /* the +Inf count (and any extra) */
+            cum += j->v[cnt].num;
+        mx_sample_x(o, bucket, s->v[i].l, "le", "+Inf", cum);
+        mx_sample(o, sum, s->v[i].l, mx_json_num(j, h, "sum_s", 0));
+        mx_sample(o, count, s->v[i].l, cum);
+    }
+}
+
 /* ---- VRRP -------------------------------------------------------------- */
 
 static const struct simple vrrp_simple[] = {
@@ -319,6 +353,10 @@ static void emit_vrrp(struct sbuf *o, const struct mx_json *j, const struct objs
                                "counters.drops", 0},
               "reason", rx_err_str, 1, VRRP_RX_ERR_COUNT);
     emit_tracks(o, j, in);
+    emit_hist(o, j, in, "haplane_vrrp_failover_gap_seconds",
+              "Takeovers by this node: time from the last advert heard from the old master to "
+              "this node's VIPs installed.",
+              "failover_gaps");
     emit_vrrp_engine(o, j, in->n > 0);
 }
 
@@ -439,45 +477,6 @@ static const struct simple server_simple[] = {
      "Duration of the last completed active check.", "last_check.latency_ms", 0.001},
 };
 
-/* haplane_server_check_duration_seconds: from check_duration (bucket
- * bounds le_s, per-bucket counts, the last for +Inf, sum_s). */
-static void emit_check_hist(struct sbuf *o, const struct mx_json *j, const struct objs *srv)
-{
-    static const char *const name = "haplane_server_check_duration_seconds";
-    bool header = false;
-    for (size_t i = 0; i < srv->n; i++) {
-        int h = mx_json_get(j, srv->v[i].node, "check_duration");
-        int le = mx_json_first(j, mx_json_get(j, h, "le_s"));
-        int cnt = mx_json_first(j, mx_json_get(j, h, "counts"));
-        if (h < 0 || cnt < 0)
-            continue;
-        if (!header)
-            mx_family(o, name, MX_HISTOGRAM, "Duration of completed active health checks.");
-        header = true;
-        double cum = 0;
-        char bound[32];
-        for (; cnt >= 0; cnt = j->v[cnt].next) {
-            cum += j->v[cnt].num;
-            if (le >= 0)
-                snprintf(bound, sizeof(bound), "%g", j->v[le].num);
-            else
-                snprintf(bound, sizeof(bound), "+Inf");
-            mx_sample_x(o, "haplane_server_check_duration_seconds_bucket", srv->v[i].l, "le", bound,
-                        cum);
-            if (le >= 0)
-                le = j->v[le].next;
-            if (le < 0 && j->v[cnt].next < 0)
-                break;
-        }
-        if (le >= 0 || strcmp(bound, "+Inf") != 0) /* malformed: close the buckets */
-            mx_sample_x(o, "haplane_server_check_duration_seconds_bucket", srv->v[i].l, "le",
-                        "+Inf", cum);
-        mx_sample(o, "haplane_server_check_duration_seconds_sum", srv->v[i].l,
-                  mx_json_num(j, h, "sum_s", 0));
-        mx_sample(o, "haplane_server_check_duration_seconds_count", srv->v[i].l, cum);
-    }
-}
-
 static void emit_proxies(struct sbuf *o, const struct mx_json *j, const struct objs *px,
                          const struct objs *srv)
 {
@@ -501,7 +500,8 @@ static void emit_proxies(struct sbuf *o, const struct mx_json *j, const struct o
               &(struct simple){"haplane_server_check_results_total", MX_COUNTER,
                                "Completed active health checks, by result.", "check_results", 0},
               "result", result_str, 0, CHK_R_COUNT);
-    emit_check_hist(o, j, srv);
+    emit_hist(o, j, srv, "haplane_server_check_duration_seconds",
+              "Duration of completed active health checks.", "check_duration");
 }
 
 /* ---- the process ------------------------------------------------------- */

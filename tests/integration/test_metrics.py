@@ -209,6 +209,12 @@ def test_prometheus_sees_the_failover(lab, masters, prometheus):
                  what="prometheus to see master2 MASTER")
         assert prom_query(lab, "haplane_vrrp_transitions_total")[t2] > before
         assert prom_query(lab, "up")[t1] == 0
+        # master2 measured the gap: master1's last advert to its own VIP installed
+        m2 = get(lab, "node1", "master2", "/metrics")[1]
+        lab_ = '{vrrp_instance="apiserver"}'
+        assert samples(m2, "haplane_vrrp_failover_gap_seconds_count")[lab_] == 1
+        gap = samples(m2, "haplane_vrrp_failover_gap_seconds_sum")[lab_]
+        assert 0 < gap < 10, gap  # about 3 x advert_int 100 ms plus skew
     finally:
         lab.heal("master1")
     wait_for(lambda: master_target(lab) == [t1], 15, 0.2,

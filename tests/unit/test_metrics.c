@@ -185,7 +185,9 @@ static const char doc[] =
     "\"master\":{\"self\":false,\"address\":\"198.18.0.12\",\"priority\":90},"
     "\"quorum\":null,\"tracks\":[{\"kind\":\"proxy\",\"name\":\"api\",\"weight\":-50,"
     "\"ok\":false,\"effect\":\"weight\"}],\"counters\":{\"adverts_rx\":7,\"transitions\":2,"
-    "\"drops\":{\"bad-ttl\":4}}}],\"quorum_drops\":{},\"sockets\":[]},"
+    "\"drops\":{\"bad-ttl\":4}},"
+    "\"failover_gaps\":{\"le_s\":[0.5,1],\"counts\":[0,2,0],\"sum_s\":1.5}}],\"quorum_drops\":{},"
+    "\"sockets\":[]},"
     "\"proxies\":{\"api\":{\"healthy\":true,\"connections\":1,\"counters\":{\"accepted\":10,"
     "\"dropped_maxconn\":2,\"hedges\":6},\"connect_failures\":{\"refused\":1},"
     "\"servers\":[{\"name\":\"<m1>\",\"address\":\"a:1\",\"health\":\"up\",\"healthy\":true,"
@@ -225,6 +227,10 @@ static void collect_writes_the_metrics(void **state)
         "haplane_vrrp_adverts_dropped_total{vrrp_instance=\"vi\",reason=\"bad-ttl\"} 4\n",
         "haplane_vrrp_adverts_dropped_total{vrrp_instance=\"vi\",reason=\"bad-checksum\"} 0\n",
         "haplane_vrrp_track_up{vrrp_instance=\"vi\",kind=\"proxy\",name=\"api\"} 0\n",
+        "haplane_vrrp_failover_gap_seconds_bucket{vrrp_instance=\"vi\",le=\"0.5\"} 0\n",
+        "haplane_vrrp_failover_gap_seconds_bucket{vrrp_instance=\"vi\",le=\"1\"} 2\n",
+        "haplane_vrrp_failover_gap_seconds_bucket{vrrp_instance=\"vi\",le=\"+Inf\"} 2\n",
+        "haplane_vrrp_failover_gap_seconds_sum{vrrp_instance=\"vi\"} 1.5\n",
         "haplane_proxy_dropped_connections_total{proxy=\"api\",reason=\"maxconn\"} 2\n",
         "haplane_proxy_dropped_connections_total{proxy=\"api\",reason=\"no_server\"} 0\n",
         "# TYPE haplane_proxy_hedges_total counter\nhaplane_proxy_hedges_total{proxy=\"api\"} 6\n",
