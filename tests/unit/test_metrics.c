@@ -186,7 +186,10 @@ static const char doc[] =
     "\"quorum\":null,\"tracks\":[{\"kind\":\"proxy\",\"name\":\"api\",\"weight\":-50,"
     "\"ok\":false,\"effect\":\"weight\"}],\"counters\":{\"adverts_rx\":7,\"transitions\":2,"
     "\"drops\":{\"bad-ttl\":4}},"
-    "\"failover_gaps\":{\"le_s\":[0.5,1],\"counts\":[0,2,0],\"sum_s\":1.5}}],\"quorum_drops\":{},"
+    "\"failover_gaps\":{\"le_s\":[0.5,1],\"counts\":[0,2,0],\"sum_s\":1.5}},"
+    "{\"name\":\"vq\",\"state\":\"MASTER\",\"quorum\":{\"majority\":true,\"nodes\":3,"
+    "\"seen\":2,\"needed\":2,\"sent\":9,\"peers\":[{\"address\":\"198.18.0.12\","
+    "\"seen\":true},{\"address\":\"198.18.0.13\",\"seen\":false}]}}],\"quorum_drops\":{},"
     "\"sockets\":[]},"
     "\"proxies\":{\"api\":{\"healthy\":true,\"connections\":1,\"counters\":{\"accepted\":10,"
     "\"dropped_maxconn\":2,\"hedges\":6},\"connect_failures\":{\"refused\":1},"
@@ -245,7 +248,13 @@ static void collect_writes_the_metrics(void **state)
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
         if (!strstr(m, want[i]))
             fail_msg("missing: %s\nin:\n%s", want[i], m);
-    assert_null(strstr(m, "quorum_majority")); /* no instance has quorum on */
+    /* only vq has quorum on: its samples, and none for vi */
+    assert_non_null(strstr(m, "haplane_vrrp_quorum_majority{vrrp_instance=\"vq\"} 1\n"));
+    assert_non_null(strstr(m, "haplane_vrrp_quorum_seen_nodes{vrrp_instance=\"vq\"} 2\n"));
+    assert_non_null(
+        strstr(m, "haplane_vrrp_quorum_heartbeats_sent_total{vrrp_instance=\"vq\"} 9\n"));
+    assert_null(strstr(m, "haplane_vrrp_quorum_majority{vrrp_instance=\"vi\"}"));
+    assert_non_null(strstr(m, "haplane_vrrp_state{vrrp_instance=\"vq\",state=\"MASTER\"} 1\n"));
     /* each family announced once, its samples together */
     const char *t = strstr(m, "# TYPE haplane_vrrp_state ");
     assert_non_null(t);
@@ -263,6 +272,8 @@ static void page_escapes_and_shows_the_model(void **state)
     assert_non_null(strstr(p, "50 (base 100)"));
     assert_non_null(strstr(p, "<td>-50</td>"));
     assert_null(strstr(p, "<script"));
+    assert_non_null(strstr(p, "quorum: 2 of 3 nodes seen, 2 needed: majority; 198.18.0.12 seen; "
+                              "198.18.0.13 unseen"));
     free(p);
 }
 
