@@ -139,10 +139,13 @@ def test_scrape_passes_promtool_and_has_the_metrics(lab, masters, haplane_bin):
     sock = os.path.join(lab.host_dir("master1"), "mx.sock")
     st_json = json.loads(lab.run("master1", [haplane_bin, "status", "--json", "--control",
                                              sock]).stdout)
-    assert st_json["vrrp"]["instances"][0]["state"] == "MASTER"
-    srv = st_json["proxies"]["apiserver"]["servers"][1]
-    assert srv["check_results"]["ok"] == \
-        ok['{proxy="apiserver",server="master2",result="ok"}'] or srv["checks"] > 0
+    inst = st_json["vrrp"]["instances"][0]
+    assert inst["state"] == "MASTER" and inst["priority"] == 100
+    # one status document: checks by result and by duration bucket add up
+    for srv in st_json["proxies"]["apiserver"]["servers"]:
+        assert sum(srv["check_results"].values()) == srv["checks"] > 0, srv
+        assert sum(srv["check_duration"]["counts"]) == srv["checks"], srv
+        assert len(srv["check_duration"]["counts"]) == len(srv["check_duration"]["le_s"]) + 1
 
 
 def test_healthz_answers_ok(lab, masters):
