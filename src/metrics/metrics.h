@@ -21,7 +21,7 @@
 #include "ev/ev.h"
 #include "util/sbuf.h"
 
-#define MX_REQ_MAX     2048
+#define MX_REQ_MAX     4096 /* a browser sending a few cookies fits */
 #define MX_MAX_CLIENTS 16
 #define MX_IDLE_MS     2000 /* from connect to a complete request */
 #define MX_WRITE_MS    5000 /* for the response to be read */

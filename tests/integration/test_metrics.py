@@ -226,7 +226,7 @@ def test_prometheus_sees_the_failover(lab, masters, prometheus):
 
 def test_bad_clients_get_an_error_or_a_close_and_are_counted(lab, masters):
     client = os.path.join(HERE, "http_client.py")
-    cp = lab.run("master1", [PYTHON, client, ipv4("master1"), str(PORT), "2048", "16"],
+    cp = lab.run("master1", [PYTHON, client, ipv4("master1"), str(PORT), "4096", "16"],
                  timeout=60)
     r = json.loads(cp.stdout)
     assert r["garbage"]["line"] == "HTTP/1.1 400 Bad Request"
