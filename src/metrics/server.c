@@ -64,12 +64,11 @@ static void client_write(struct mx_client *cl)
 {
     while (cl->sent < cl->out.len) {
         ssize_t n = send(cl->fd, cl->out.buf + cl->sent, cl->out.len - cl->sent, MSG_NOSIGNAL);
-        if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-            if (errno == EAGAIN)
-                ev_io_modify(cl->m->loop, &cl->io, EPOLLOUT);
-            if (errno == EAGAIN)
-                return;
+        if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && errno == EAGAIN) { /* the rest when the socket takes it */
+            ev_io_modify(cl->m->loop, &cl->io, EPOLLOUT);
+            return;
         }
         if (n <= 0) {
             cl->m->self.errors[MX_E_write_errors]++;
