@@ -47,7 +47,8 @@ static void json_master(struct sbuf *b, const struct vrrp_inst *in)
 }
 
 /* Failover gaps measured here: bucket bounds, per-bucket counts (the last
- * one +Inf), their sum and the last one, in seconds. */
+ * one +Inf), their sum and the last one, in seconds; and the VIPs'
+ * lifetime renewals. */
 static void json_gaps(struct sbuf *b, const struct vrrp_inst *in)
 {
     static const uint32_t bounds_ms[VRRP_GAP_NBUCKETS] = VRRP_GAP_BOUNDS_MS;
@@ -57,8 +58,8 @@ static void json_gaps(struct sbuf *b, const struct vrrp_inst *in)
     sbuf_puts(b, "],\"counts\":[");
     for (int i = 0; i <= VRRP_GAP_NBUCKETS; i++)
         sbuf_printf(b, "%s%llu", i ? "," : "", (unsigned long long)in->gap_counts[i]);
-    sbuf_printf(b, "],\"sum_s\":%.6f,\"last_s\":%.6f}", in->gap_sum_us / 1e6,
-                in->gap_last_us / 1e6);
+    sbuf_printf(b, "],\"sum_s\":%.6f,\"last_s\":%.6f},\"vip_refreshes\":%llu", in->gap_sum_us / 1e6,
+                in->gap_last_us / 1e6, (unsigned long long)in->vip_refreshes);
 }
 
 static void json_instance(struct sbuf *b, const struct vrrp_inst *in)

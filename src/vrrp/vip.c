@@ -40,6 +40,7 @@ static void on_refresh(struct ev_loop *loop, struct ev_timer *t)
 {
     struct vrrp_inst *in = t->arg;
     vrrp_vips_set(in, "refresh");
+    in->vip_refreshes++;
     ev_timer_start(loop, &in->t_refresh, (uint64_t)in->lifetime_s * NS_PER_S / 3, on_refresh, in);
 }
 

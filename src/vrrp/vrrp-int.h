@@ -126,6 +126,7 @@ struct vrrp_inst {
     uint64_t last_master_adv_ns; /* 0: none since the last takeover */
     uint64_t gap_counts[VRRP_GAP_NBUCKETS + 1];
     uint64_t gap_sum_us, gap_last_us;
+    uint64_t vip_refreshes; /* lifetime renewals of the VIPs while master */
 };
 
 struct vrrp {

@@ -122,6 +122,10 @@ def test_scrape_passes_promtool_and_has_the_metrics(lab, masters, haplane_bin):
     assert samples(text, "haplane_vrrp_priority") == {'{vrrp_instance="apiserver"}': 100}
     assert samples(text, "haplane_vrrp_adverts_sent_total")['{vrrp_instance="apiserver"}'] > 0
     assert samples(text, "haplane_vrrp_vips_held") == {'{vrrp_instance="apiserver"}': 1}
+    # the self-expiring VIP (lifetime 2 s) is renewed every 2/3 s while master
+    wait_for(lambda: samples(get(lab, "master1", "master1", "/metrics")[1],
+                             "haplane_vrrp_vip_refreshes_total")['{vrrp_instance="apiserver"}'] > 0,
+             5, 0.1, what="a VIP lifetime refresh counted")
     up = samples(text, "haplane_server_up")
     assert up == {'{proxy="apiserver",server="%s"}' % m: 1 for m in MASTERS}
     ok = samples(text, "haplane_server_check_results_total")
