@@ -61,7 +61,7 @@ $(B)/haplane: $(OBJS)
 $(B)/gitrev.stamp: FORCE
 	@mkdir -p $(B)
 	@echo '$(GITREV)' | cmp -s - $@ || echo '$(GITREV)' > $@
-$(B)/src/main.o: $(B)/gitrev.stamp
+$(B)/src/main.o $(B)/src/metrics/collect.o: $(B)/gitrev.stamp
 FORCE:
 
 $(B)/%.o: %.c

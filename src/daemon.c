@@ -18,6 +18,7 @@
 #include "ctl/ctl.h"
 #include "ev/ev.h"
 #include "log.h"
+#include "metrics/metrics.h"
 #include "util/sbuf.h"
 #include "proxy/proxy.h"
 #include "sdnotify/sdnotify.h"
@@ -42,6 +43,7 @@ struct daemon {
     struct ev_io job_io;
     bool reload_again; /* SIGHUP came during that wait */
     struct sdn sdn;    /* systemd's notify socket, when there is one */
+    struct mx *mx;     /* metrics_listen, when configured */
 };
 
 struct reload_job {
@@ -90,6 +92,7 @@ static void log_summary(struct daemon *dm, const char *what)
 }
 
 static void on_proxy_health(const char *proxy, int healthy, void *arg);
+static void metrics_status(struct sbuf *json, void *arg);
 
 /* A reload refused: the running generation stays; status shows why. */
 static void reject_reload(struct daemon *dm, const char *what, const char *err)
@@ -121,6 +124,9 @@ static void apply_reload(struct daemon *dm, struct cfg *next, const struct px_na
         else if (dm->px) /* a new engine learns every proxy's health now */
             px_set_health_cb(dm->px, on_proxy_health, dm);
     }
+    if (mx_apply(&dm->mx, loop, &next->global.metrics_listen, metrics_status, dm, err,
+                 sizeof(err)) < 0)
+        log_error("metrics", NULL, "reload: %s", err);
     cfg_free(dm->cfg);
     dm->cfg = next;
     dm->generation++;
@@ -287,6 +293,12 @@ static void status_json(struct daemon *dm, struct sbuf *r)
     sbuf_puts(r, "}\n");
 }
 
+/* The metrics listener reads the same document as `status json`. */
+static void metrics_status(struct sbuf *json, void *arg)
+{
+    status_json(arg, json);
+}
+
 static void status_text(struct daemon *dm, struct sbuf *r)
 {
     char sum[256];
@@ -377,6 +389,11 @@ static int setup(struct daemon *dm, const struct daemon_opts *o)
         return -1;
     }
     px_set_health_cb(dm->px, on_proxy_health, dm);
+    if (mx_apply(&dm->mx, dm->loop, &dm->cfg->global.metrics_listen, metrics_status, dm, err,
+                 sizeof(err)) < 0) {
+        log_error("metrics", NULL, "%s", err);
+        return -1;
+    }
     return 0;
 }
 
@@ -423,6 +440,7 @@ out:
     if (rc == 0 && px_drain(dm.px, on_drained, &dm) == 0 && ev_run(dm.loop) < 0)
         log_error("main", NULL, "event loop failed while draining: %m");
     px_stop(dm.px);
+    mx_close(dm.mx);
     if (rc == 0)
         log_info("main", NULL, "stopped");
     ctl_close(&dm.ctl);

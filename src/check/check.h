@@ -72,7 +72,13 @@ void chk_target_passive(struct chk_target *t, enum chk_result r, bool others_usa
 
 const struct chk_state *chk_target_state(const struct chk_target *t);
 
-/* Counters and the last active result, for status. */
+/* Upper bounds of the check-duration histogram buckets, in microseconds
+ * (fixed, Prometheus-style `le`; a last, implicit bucket is +Inf). */
+#define CHK_DUR_NBUCKETS 10
+extern const uint32_t chk_dur_bounds_us[CHK_DUR_NBUCKETS];
+
+/* Counters and the last active result, for status. Main thread only
+ * (checks complete on the main loop), so plain integers. */
 struct chk_info {
     uint64_t checks;             /* completed active checks */
     uint64_t failures;           /* ... of which failed */
@@ -84,6 +90,11 @@ struct chk_info {
     char detail[64];             /* its detail text */
     uint64_t changed_ns;         /* monotonic time of the last health change, 0 never */
     bool in_flight;              /* a check is running now */
+    /* completed active checks by result; by duration bucket (not
+     * cumulative, the last is +Inf), and their total duration */
+    uint64_t results[CHK_R_COUNT];
+    uint64_t dur_counts[CHK_DUR_NBUCKETS + 1];
+    uint64_t dur_sum_us;
 };
 void chk_target_info(const struct chk_target *t, struct chk_info *out);
 

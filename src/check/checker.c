@@ -168,6 +168,19 @@ static void schedule(struct chk_target *t)
     ev_timer_start(t->loop, &t->tmr, interval_now(t), on_timer, t);
 }
 
+const uint32_t chk_dur_bounds_us[CHK_DUR_NBUCKETS] = {5000,   10000,  25000,   50000,   100000,
+                                                      250000, 500000, 1000000, 2500000, 5000000};
+
+/* Count one completed check in the duration histogram. */
+static void dur_observe(struct chk_info *ci, uint32_t us)
+{
+    size_t b = 0;
+    while (b < CHK_DUR_NBUCKETS && us > chk_dur_bounds_us[b])
+        b++;
+    ci->dur_counts[b]++;
+    ci->dur_sum_us += us;
+}
+
 /* The completion point of every active check. */
 static void chk_done(struct chk_target *t, enum chk_result r, int status, const char *detail)
 {
@@ -179,6 +192,8 @@ static void chk_done(struct chk_target *t, enum chk_result r, int status, const 
     t->info.last = r;
     t->info.last_status = status;
     t->info.last_latency_us = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+    t->info.results[(unsigned)r < CHK_R_COUNT ? r : CHK_R_INTERNAL_ERROR]++;
+    dur_observe(&t->info, t->info.last_latency_us);
     snprintf(t->info.detail, sizeof(t->info.detail), "%s", detail);
     if (r != CHK_R_OK || log_get_level() >= LOG_DEBUG)
         log_debug("chk", t->obj, "check %s%s%s in %u us", chk_result_str(r), detail[0] ? ": " : "",

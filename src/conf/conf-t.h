@@ -102,11 +102,12 @@ struct cfg_global {
     bool mlockall;                       /* native: lock memory against page-fault stalls; off */
     uint32_t quorum_port;                /* UDP port of the quorum heartbeat; 7112 */
     char *quorum_key;                    /* heartbeat HMAC key; NULL: not authenticated */
+    struct cfg_endpoint metrics_listen;  /* /metrics, /healthz, status page; port 0 = off */
     struct {
         struct cfg_pos router_id, script_user, enable_script_security, vrrp_version,
             garp_master_repeat, garp_master_delay, garp_master_refresh, garp_master_refresh_repeat,
             garp_interval, gna_interval, mcast_group4, mcast_group6, realtime, mlockall,
-            quorum_port, quorum_key;
+            quorum_port, quorum_key, metrics_listen;
     } at;
 };
 

@@ -148,6 +148,9 @@ static void write_global(FILE *f, const struct cfg_global *g)
         put_word(f, g->quorum_key);
         fputc('\n', f);
     }
+    if (g->metrics_listen.port)
+        fprintf(f, "    metrics_listen %s\n",
+                cfg_format_endpoint(&g->metrics_listen, a, sizeof(a)));
     fputs("}\n", f);
 }
 

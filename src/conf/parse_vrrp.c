@@ -73,6 +73,20 @@ static int h_mcast6(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
     return mcast_group(cx, st, AF_INET6, &((struct cfg_global *)obj)->mcast_group6);
 }
 
+/* metrics_listen ADDR:PORT | *:PORT: an address, never a name (it is bound
+ * at start, before anything could resolve it). */
+static int h_metrics_listen(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
+{
+    struct cfg_global *g = obj;
+    struct cfg_endpoint e;
+    char err[96];
+
+    if (cfg_parse_endpoint(st->arg->s, 0, &e, err, sizeof(err)) < 0)
+        return cfg_err(cx, st->arg, "invalid metrics_listen '%.80s': %s", st->arg->s, err);
+    g->metrics_listen = e;
+    return 0;
+}
+
 #define G struct cfg_global
 static const struct cfg_directive global_dirs[] = {
     CFG_VAL("router_id", G, CFG_V_STR, router_id, at.router_id, 0, 0),
@@ -96,6 +110,7 @@ static const struct cfg_directive global_dirs[] = {
     CFG_VAL("mlockall", G, CFG_V_BOOL, mlockall, at.mlockall, 0, 0),
     CFG_VAL("quorum_port", G, CFG_V_U32, quorum_port, at.quorum_port, 1, 65535),
     CFG_VAL("quorum_key", G, CFG_V_STR, quorum_key, at.quorum_key, 0, 0),
+    CFG_DIR("metrics_listen", 1, 1, CFG_BLK_NO, h_metrics_listen, G, at.metrics_listen),
 };
 #undef G
 

@@ -579,6 +579,27 @@ static void check_proxies(struct vctx *v)
     }
 }
 
+/* metrics_listen is a TCP listener too: it must not take a proxy's port. */
+static void check_metrics(struct vctx *v)
+{
+    const struct cfg_global *g = &v->cfg->global;
+    char a[80], b[80];
+
+    if (!g->metrics_listen.port)
+        return;
+    for (size_t i = 0; i < v->cfg->nproxies; i++) {
+        const struct cfg_proxy *px = &v->cfg->proxies[i];
+        for (size_t j = 0; j < px->nbinds; j++) {
+            if (!binds_clash(&g->metrics_listen, &px->binds[j].addr))
+                continue;
+            verr(v, &g->at.metrics_listen, "metrics_listen %s conflicts with bind %s of proxy '%s'",
+                 cfg_format_endpoint(&g->metrics_listen, a, sizeof(a)),
+                 cfg_format_endpoint(&px->binds[j].addr, b, sizeof(b)), px->name);
+            return;
+        }
+    }
+}
+
 static size_t file_rank(const struct cfg *cfg, const char *file)
 {
     for (size_t i = 0; file && i < cfg->nfiles; i++)
@@ -619,6 +640,7 @@ size_t cfg_validate(struct cfg *cfg, struct cfg_diags *d, size_t max_errors)
     check_proxies(&v);
     check_instances(&v);
     check_unused_scripts(&v);
+    check_metrics(&v);
     sort_diags(cfg, d, first);
     return d->nerrors - v.nerr0;
 }

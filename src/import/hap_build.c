@@ -410,7 +410,9 @@ static bool usable(struct bctx *b, const struct hap_px *fe, const struct hap_px 
 
     if (http && (!be || be == fe) && !fe->nservers) {
         bwarn(b, &fe->pos,
-              "%s '%s' is in mode http without servers (a stats page?): not supported; skipped",
+              "%s '%s' is in mode http without servers (a stats page?): not supported; "
+              "skipped ("
+              "metrics_listen in global_defs serves Prometheus /metrics and a status page at /)",
               kind_name(fe->kind), fe->name);
         return false;
     }

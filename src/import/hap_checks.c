@@ -26,6 +26,7 @@ struct okw {
 #define Y_KA     "haplane sets SO_KEEPALIVE on both sides (keepalive on)"
 #define Y_SPLICE "haplane relays with splice(2) already (relay splice)"
 #define Y_NONE   "no equivalent"
+#define Y_STATS  "see /metrics (metrics_listen in global_defs)"
 
 static const struct okw options[] = {
     {"httpchk", O_HTTPCHK, NULL},
@@ -77,8 +78,8 @@ static const struct okw options[] = {
     {"prefer-last-server", O_IGNORE, Y_NONE},
     {"independent-streams", O_IGNORE, "the idle timeout counts traffic in either direction"},
     {"nolinger", O_IGNORE, Y_NONE},
-    {"socket-stats", O_IGNORE, "see haplane status (haplane status --json for counters)"},
-    {"contstats", O_IGNORE, "see haplane status (haplane status --json for counters)"},
+    {"socket-stats", O_IGNORE, "per-proxy counters: " Y_STATS},
+    {"contstats", O_IGNORE, "counters are always kept: " Y_STATS},
     {"transparent", O_IGNORE, Y_NONE},
     {"tcp-smart-accept", O_IGNORE, Y_NONE},
     {"tcp-smart-connect", O_IGNORE, Y_NONE},

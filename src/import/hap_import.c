@@ -168,7 +168,8 @@ static int global_line(struct hap_rd *h, const struct hap_line *l)
                 h, k, "",
                 !strcmp(k->s, "log") ? "haplane logs to stderr in its own format"
                 : !strcmp(k->s, "stats")
-                    ? "see haplane status and its control socket"
+                    ? "metrics_listen in global_defs serves Prometheus /metrics and a status page "
+                      "at /"
                     : "haplane runs in the foreground; process settings do not apply");
     const char *best = hap_suggest(k->s, global_done, CFG_NELEM(global_done), sizeof(char *));
     if (!best)
@@ -334,8 +335,9 @@ static int k_number(struct hap_rd *h, struct hap_px *px, const struct hap_line *
 static int k_stats(struct hap_rd *h, struct hap_px *px, const struct hap_line *l)
 {
     px->has_stats = true;
-    return hap_ignored(h, &l->w[0], "",
-                       "no stats page; see haplane status (haplane status --json for counters)");
+    return hap_ignored(
+        h, &l->w[0], "",
+        "metrics_listen in global_defs serves Prometheus /metrics and a status page at /");
 }
 
 static int k_disabled(struct hap_rd *h, struct hap_px *px, const struct hap_line *l)

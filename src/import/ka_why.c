@@ -12,8 +12,10 @@ struct why {
     const char *why;
 };
 
-#define W_MAIL  "haplane sends no e-mail; use notify scripts"
-#define W_SNMP  "no SNMP or D-Bus; see haplane status (haplane status --json for counters)"
+#define W_MAIL "haplane sends no e-mail; use notify scripts"
+#define W_SNMP                                                                                     \
+    "no SNMP or D-Bus; metrics_listen in global_defs serves Prometheus /metrics and a status "     \
+    "page at /"
 #define W_LVS   "LVS/IPVS is not used: haplane's proxy balances the connections"
 #define W_PROC  "process settings of keepalived have no equivalent"
 #define W_BUFS  "socket buffer tuning has no equivalent"

@@ -26,6 +26,23 @@ static void json_fails(struct sbuf *o, px_ctr *v)
     sbuf_puts(o, "}");
 }
 
+/* Completed checks by result (every result, zeros too) and the duration
+ * histogram: bucket upper bounds and per-bucket counts, the last for +Inf. */
+static void json_check_counts(struct sbuf *o, const struct chk_info *ci)
+{
+    sbuf_puts(o, ",\"check_results\":{");
+    for (int r = 0; r < CHK_R_COUNT; r++)
+        sbuf_printf(o, "%s\"%s\":%llu", r ? "," : "", chk_result_str((enum chk_result)r),
+                    (unsigned long long)ci->results[r]);
+    sbuf_puts(o, "},\"check_duration\":{\"le_s\":[");
+    for (int b = 0; b < CHK_DUR_NBUCKETS; b++)
+        sbuf_printf(o, "%s%g", b ? "," : "", chk_dur_bounds_us[b] / 1e6);
+    sbuf_puts(o, "],\"counts\":[");
+    for (int b = 0; b <= CHK_DUR_NBUCKETS; b++)
+        sbuf_printf(o, "%s%llu", b ? "," : "", (unsigned long long)ci->dur_counts[b]);
+    sbuf_printf(o, "],\"sum_s\":%.6f}", ci->dur_sum_us / 1e6);
+}
+
 static void json_check(struct sbuf *o, const struct px_srv *s)
 {
     struct chk_info ci;
@@ -50,6 +67,7 @@ static void json_check(struct sbuf *o, const struct px_srv *s)
                 (unsigned long long)ci.checks, (unsigned long long)ci.failures,
                 (unsigned long long)ci.passive_failures, (unsigned long long)ci.passive_discounted,
                 st->fails, st->passes);
+    json_check_counts(o, &ci);
     if (ci.changed_ns)
         sbuf_printf(o, ",\"changed_s_ago\":%.3f",
                     (double)(ev_clock_ns() - ci.changed_ns) / NS_PER_S);

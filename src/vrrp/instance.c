@@ -247,6 +247,8 @@ void vrrp_inst_on_packet(struct vrrp_inst *in, const struct vrrp_rx *rx)
     if (v == RX_DROP)
         return;
     in->rx_adverts++;
+    if (in->fsm.state == VRRP_STATE_BACKUP) /* from the master: a failover gap starts here */
+        in->last_master_adv_ns = ev_now(in->v->loop);
     if (v == RX_STEP)
         vrrp_inst_step(in, VRRP_EV_ADV, &f);
 }

@@ -46,6 +46,22 @@ static void json_master(struct sbuf *b, const struct vrrp_inst *in)
     }
 }
 
+/* Failover gaps measured here: bucket bounds, per-bucket counts (the last
+ * one +Inf), their sum and the last one, in seconds; and the VIPs'
+ * lifetime renewals. */
+static void json_gaps(struct sbuf *b, const struct vrrp_inst *in)
+{
+    static const uint32_t bounds_ms[VRRP_GAP_NBUCKETS] = VRRP_GAP_BOUNDS_MS;
+    sbuf_puts(b, ",\"failover_gaps\":{\"le_s\":[");
+    for (int i = 0; i < VRRP_GAP_NBUCKETS; i++)
+        sbuf_printf(b, "%s%g", i ? "," : "", bounds_ms[i] / 1e3);
+    sbuf_puts(b, "],\"counts\":[");
+    for (int i = 0; i <= VRRP_GAP_NBUCKETS; i++)
+        sbuf_printf(b, "%s%llu", i ? "," : "", (unsigned long long)in->gap_counts[i]);
+    sbuf_printf(b, "],\"sum_s\":%.6f,\"last_s\":%.6f},\"vip_refreshes\":%llu", in->gap_sum_us / 1e6,
+                in->gap_last_us / 1e6, (unsigned long long)in->vip_refreshes);
+}
+
 static void json_instance(struct sbuf *b, const struct vrrp_inst *in)
 {
     const struct cfg_vrrp_instance *c = in->c;
@@ -112,7 +128,9 @@ static void json_instance(struct sbuf *b, const struct vrrp_inst *in)
                 in->notify_running, (unsigned long long)in->notify_coalesced,
                 (unsigned long long)in->preempt_adverts);
     json_drops(b, in->rx_drops);
-    sbuf_puts(b, "}}");
+    sbuf_puts(b, "}");
+    json_gaps(b, in);
+    sbuf_puts(b, "}");
 }
 
 void vrrp_status_json(struct vrrp *v, struct sbuf *b)

@@ -41,12 +41,31 @@ static void on_refresh(struct ev_loop *loop, struct ev_timer *t)
 {
     struct vrrp_inst *in = t->arg;
     vrrp_vips_set(in, "refresh");
+    in->vip_refreshes++;
     ev_timer_start(loop, &in->t_refresh, (uint64_t)in->lifetime_s * NS_PER_S / 3, on_refresh, in);
+}
+
+/* A takeover after hearing a master: the gap from its last advert to our
+ * VIPs installed, in the instance's histogram. */
+static void gap_observe(struct vrrp_inst *in)
+{
+    static const uint32_t bounds_ms[VRRP_GAP_NBUCKETS] = VRRP_GAP_BOUNDS_MS;
+    size_t b = 0;
+    if (!in->last_master_adv_ns)
+        return;
+    uint64_t us = (ev_clock_ns() - in->last_master_adv_ns) / 1000;
+    while (b < VRRP_GAP_NBUCKETS && us > (uint64_t)bounds_ms[b] * 1000)
+        b++;
+    in->gap_counts[b]++;
+    in->gap_sum_us += us;
+    in->gap_last_us = us;
+    in->last_master_adv_ns = 0;
 }
 
 void vrrp_vips_add(struct vrrp_inst *in)
 {
     vrrp_vips_set(in, "add");
+    gap_observe(in);
     in->vips_installed = 1;
     if (in->lifetime_s != NL_LIFETIME_FOREVER)
         ev_timer_start(in->v->loop, &in->t_refresh, (uint64_t)in->lifetime_s * NS_PER_S / 3,

@@ -31,6 +31,14 @@
  * cut (MSG_TRUNC: dropped as truncated) */
 #define VRRP_RX_MAX (60 + 8 + 255 * 16 + 8)
 
+/* Failover-gap histogram: bucket upper bounds in ms (the last bucket is
+ * +Inf). keepalived's default group (advert_int 1) takes about 3.6 s. */
+#define VRRP_GAP_NBUCKETS 9
+#define VRRP_GAP_BOUNDS_MS                                                                         \
+    {                                                                                              \
+        50, 100, 250, 500, 1000, 2000, 4000, 8000, 16000                                           \
+    }
+
 /* One raw socket per (interface, family), shared by its instances. */
 struct vrrp_sock {
     struct vrrp *v;
@@ -128,6 +136,12 @@ struct vrrp_inst {
     struct log_ratelimit lim_flap; /* state changes caused by adverts (rx_limited) */
     uint64_t next_reply_ms;        /* a master's next answer to a lower advert */
     uint64_t replies_limited;      /* lower adverts taken but not answered (rx_limit) */
+    /* failover gaps seen from here: the last advert taken while BACKUP to
+     * this node's VIPs installed (vip.c), in fixed buckets (status.c) */
+    uint64_t last_master_adv_ns; /* 0: none since the last takeover */
+    uint64_t gap_counts[VRRP_GAP_NBUCKETS + 1];
+    uint64_t gap_sum_us, gap_last_us;
+    uint64_t vip_refreshes; /* lifetime renewals of the VIPs while master */
 };
 
 struct vrrp {

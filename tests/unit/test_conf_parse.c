@@ -595,6 +595,34 @@ static void layout(void **state)
     cfg_free(c);
 }
 
+/* metrics_listen: off by default; an address or *, never a name; kept by
+ * the canonical dump; refused on a proxy bind's port. */
+static void metrics_listen(void **state)
+{
+    struct cfg *c = load_ok("global_defs {\n router_id x\n}\n");
+    assert_int_equal(c->global.metrics_listen.port, 0);
+    char *dump = canon(c);
+    assert_null(strstr(dump, "metrics_listen"));
+    free(dump);
+    cfg_free(c);
+    c = load_ok("global_defs {\n metrics_listen 127.0.0.1:9610\n}\n");
+    assert_int_equal(c->global.metrics_listen.port, 9610);
+    dump = canon(c);
+    assert_non_null(strstr(dump, "    metrics_listen 127.0.0.1:9610\n"));
+    free(dump);
+    cfg_free(c);
+    c = load_ok("global_defs {\n metrics_listen [::1]:9610\n}\n");
+    assert_int_equal(c->global.metrics_listen.addr.family, AF_INET6);
+    cfg_free(c);
+    load_fails("global_defs {\n metrics_listen localhost:9610\n}\n",
+               "t.conf:2:17: error: invalid metrics_listen 'localhost:9610': expected "
+               "ADDRESS:PORT, [IPv6]:PORT or *:PORT\n");
+    load_fails("global_defs {\n metrics_listen 127.0.0.1:16443\n}\n"
+               "proxy p {\n bind *:16443\n server s 10.0.0.2:80\n}\n",
+               "t.conf:2:17: error: metrics_listen 127.0.0.1:16443 conflicts with bind *:16443 "
+               "of proxy 'p'\n");
+}
+
 /* unicast_peer ADDR [min_ttl N] [max_ttl N]: per peer, kept by the
  * canonical dump; errors at the option. */
 static void peer_ttl_range(void **state)
@@ -819,6 +847,7 @@ int main(void)
         cmocka_unit_test(layout),
         cmocka_unit_test(check_line_replaces),
         cmocka_unit_test(peer_ttl_range),
+        cmocka_unit_test(metrics_listen),
         cmocka_unit_test(warnings),
         cmocka_unit_test(hedge_timeout),
         cmocka_unit_test(round_trip_quoting),

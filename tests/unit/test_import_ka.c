@@ -267,8 +267,8 @@ static void several_instances(void **state)
                "in the foreground; process settings do not apply)\n" COMPAT
                "listen/haproxy.cfg:8:5: warning: 'pidfile' is not supported; ignored (haplane "
                "runs in the foreground; process settings do not apply)\n" COMPAT
-               "listen/haproxy.cfg:9:5: warning: 'stats' is not supported; ignored (see haplane "
-               "status and its control socket)\n" COMPAT
+               "listen/haproxy.cfg:9:5: warning: 'stats' is not supported; ignored ("
+               "metrics_listen in global_defs serves Prometheus /metrics and a status page at /)\n" COMPAT
                "listen/haproxy.cfg:20:5: warning: 'option tcplog' is not supported; ignored "
                "(haplane logs to stderr in its own format)\n" COMPAT
                "listen/haproxy.cfg:16:20: warning: 'timeout client 1h', 'timeout server 1h', "
@@ -390,8 +390,8 @@ static void global_settings(void **state)
                "globals/keepalived.conf:21:5: warning: 'max_auto_priority' is not supported; "
                "ignored (use 'realtime on' for a realtime scheduling class)\n" COMPAT
                "globals/keepalived.conf:22:5: warning: 'enable_snmp_vrrp' is not supported; "
-               "ignored (no SNMP or D-Bus; see haplane status (haplane status --json for "
-               "counters))\n" COMPAT
+               "ignored (no SNMP or D-Bus; "
+               "metrics_listen in global_defs serves Prometheus /metrics and a status page at /)\n" COMPAT
                "globals/keepalived.conf:23:5: warning: 'dynamic_interfaces' is not supported; "
                "ignored (an instance always waits in FAULT for a missing interface)\n" COMPAT
                "globals/keepalived.conf:39:5: warning: 'use_vmac' is not supported; ignored "
