@@ -1,6 +1,8 @@
-/* json: see json.h. A recursive-descent parser, bounded in depth. */
+/* json: see json.h. The text is parsed by jansson (the project's one JSON
+ * library), then flattened into the node array the readers walk. */
 #include "metrics/json.h"
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,237 +10,99 @@
 
 #define MX_JSON_MAX_NODES 200000
 
-struct jp {
-    struct mx_json *j;
-    char *p, *end;
-    const char *err;
-};
-
-static void skip_ws(struct jp *s)
+static int new_node(struct mx_json *j, enum mx_jtype t, const char *key)
 {
-    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
-        s->p++;
-}
-
-static int new_node(struct jp *s, enum mx_jtype t)
-{
-    struct mx_json *j = s->j;
     if (j->n == j->cap) {
         int cap = j->cap ? j->cap * 2 : 64;
         struct mx_jnode *v;
-        if (cap > MX_JSON_MAX_NODES || !(v = realloc(j->v, (size_t)cap * sizeof(*v)))) {
-            s->err = "document too large";
+        if (cap > MX_JSON_MAX_NODES || !(v = realloc(j->v, (size_t)cap * sizeof(*v))))
             return -1;
-        }
         j->v = v;
         j->cap = cap;
     }
-    j->v[j->n] = (struct mx_jnode){.type = t, .child = -1, .next = -1};
+    j->v[j->n] = (struct mx_jnode){.type = t, .key = key, .child = -1, .next = -1};
     return j->n++;
 }
 
-static int hexval(char c)
+static enum mx_jtype type_of(const json_t *x)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Append code point cp as UTF-8 at *w (at most 3 bytes: no surrogates are
- * combined; a lone or paired surrogate becomes U+FFFD). */
-static void put_utf8(char **w, unsigned cp)
-{
-    char *o = *w;
-    if (cp >= 0xd800 && cp <= 0xdfff)
-        cp = 0xfffd;
-    if (cp < 0x80) {
-        *o++ = (char)cp;
-    } else if (cp < 0x800) {
-        *o++ = (char)(0xc0 | (cp >> 6));
-        *o++ = (char)(0x80 | (cp & 0x3f));
-    } else {
-        *o++ = (char)(0xe0 | (cp >> 12));
-        *o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-        *o++ = (char)(0x80 | (cp & 0x3f));
-    }
-    *w = o;
-}
-
-/* One escape after the backslash at s->p; writes its bytes at *w. */
-static int unescape(struct jp *s, char **w)
-{
-    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-    char c = *++s->p;
-    const char *k = c ? strchr(from, c) : NULL;
-    if (k) {
-        *(*w)++ = to[k - from];
-        s->p++;
-        return 0;
-    }
-    if (c != 'u' || s->end - s->p < 5)
-        return -1;
-    unsigned cp = 0;
-    for (int i = 1; i <= 4; i++) {
-        int h = hexval(s->p[i]);
-        if (h < 0)
-            return -1;
-        cp = cp * 16 + (unsigned)h;
-    }
-    s->p += 5;
-    put_utf8(w, cp); /* 6 source bytes, at most 3 written: fits in place */
-    return 0;
-}
-
-/* A string at s->p (on its opening quote), unescaped in place. */
-static const char *parse_str(struct jp *s)
-{
-    char *start = ++s->p, *w = start;
-    while (s->p < s->end && *s->p != '"') {
-        if ((unsigned char)*s->p < 0x20) {
-            s->err = "control character in a string";
-            return NULL;
-        }
-        if (*s->p == '\\') {
-            if (unescape(s, &w) < 0) {
-                s->err = "bad escape in a string";
-                return NULL;
-            }
-            continue;
-        }
-        *w++ = *s->p++;
-    }
-    if (s->p >= s->end) {
-        s->err = "unterminated string";
-        return NULL;
-    }
-    s->p++;
-    *w = 0; /* the closing quote (or earlier) is overwritten: always in bounds */
-    return start;
-}
-
-static int parse_value(struct jp *s, int depth);
-
-/* Members or elements up to the closing bracket; links them under node. */
-static int parse_items(struct jp *s, int node, char close, int depth)
-{
-    int prev = -1;
-    s->p++;
-    skip_ws(s);
-    if (s->p < s->end && *s->p == close) {
-        s->p++;
-        return 0;
-    }
-    for (;;) {
-        const char *key = NULL;
-        skip_ws(s);
-        if (close == '}') {
-            if (s->p >= s->end || *s->p != '"' || !(key = parse_str(s)))
-                return s->err ? -1 : (s->err = "expected a member name", -1);
-            skip_ws(s);
-            if (s->p >= s->end || *s->p++ != ':')
-                return s->err = "expected ':'", -1;
-        }
-        int c = parse_value(s, depth + 1);
-        if (c < 0)
-            return -1;
-        s->j->v[c].key = key;
-        if (prev < 0)
-            s->j->v[node].child = c;
-        else
-            s->j->v[prev].next = c;
-        prev = c;
-        skip_ws(s);
-        if (s->p < s->end && *s->p == ',') {
-            s->p++;
-            continue;
-        }
-        if (s->p < s->end && *s->p == close) {
-            s->p++;
-            return 0;
-        }
-        return s->err = close == '}' ? "expected ',' or '}'" : "expected ',' or ']'", -1;
-    }
-}
-
-static int parse_word(struct jp *s, const char *w, enum mx_jtype t)
-{
-    size_t n = strlen(w);
-    if ((size_t)(s->end - s->p) < n || memcmp(s->p, w, n) != 0)
-        return s->err = "unexpected character", -1;
-    s->p += n;
-    return new_node(s, t);
-}
-
-static int parse_num(struct jp *s)
-{
-    char *e = NULL;
-    double d = strtod(s->p, &e); /* stops at the NUL at end at the latest */
-    if (e == s->p || e > s->end)
-        return s->err = "bad number", -1;
-    s->p = e;
-    int n = new_node(s, MX_J_NUM);
-    if (n >= 0)
-        s->j->v[n].num = d;
-    return n;
-}
-
-static int parse_value(struct jp *s, int depth)
-{
-    int n;
-    skip_ws(s);
-    if (depth > MX_JSON_DEPTH)
-        return s->err = "nested too deeply", -1;
-    if (s->p >= s->end)
-        return s->err = "unexpected end", -1;
-    switch (*s->p) {
-    case '{':
-    case '[':
-        n = new_node(s, *s->p == '{' ? MX_J_OBJ : MX_J_ARR);
-        if (n < 0 || parse_items(s, n, *s->p == '{' ? '}' : ']', depth) < 0)
-            return -1;
-        return n;
-    case '"': {
-        const char *str = parse_str(s);
-        if (!str || (n = new_node(s, MX_J_STR)) < 0)
-            return -1;
-        s->j->v[n].str = str;
-        return n;
-    }
-    case 't':
-        return parse_word(s, "true", MX_J_TRUE);
-    case 'f':
-        return parse_word(s, "false", MX_J_FALSE);
-    case 'n':
-        return parse_word(s, "null", MX_J_NULL);
+    switch (json_typeof(x)) {
+    case JSON_OBJECT:
+        return MX_J_OBJ;
+    case JSON_ARRAY:
+        return MX_J_ARR;
+    case JSON_STRING:
+        return MX_J_STR;
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return MX_J_NUM;
+    case JSON_TRUE:
+        return MX_J_TRUE;
+    case JSON_FALSE:
+        return MX_J_FALSE;
     default:
-        if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9'))
-            return parse_num(s);
-        return s->err = "unexpected character", -1;
+        return MX_J_NULL;
     }
+}
+
+/* Append x (member `key` of its parent, or NULL) and its children, depth
+ * first; returns its node or -1 (too deep or too large). Strings and keys
+ * point into the jansson tree, which lives as long as j. */
+static int flatten(struct mx_json *j, json_t *x, const char *key, int depth)
+{
+    int n = new_node(j, type_of(x), key), last = -1;
+    if (n < 0 || depth > MX_JSON_DEPTH)
+        return -1;
+    if (json_is_number(x))
+        j->v[n].num = json_number_value(x);
+    else if (json_is_string(x))
+        j->v[n].str = json_string_value(x);
+    const char *k;
+    json_t *c;
+    size_t i;
+    if (json_is_object(x)) {
+        json_object_foreach(x, k, c)
+        {
+            int m = flatten(j, c, k, depth + 1);
+            if (m < 0)
+                return -1;
+            *(last < 0 ? &j->v[n].child : &j->v[last].next) = m;
+            last = m;
+        }
+    } else if (json_is_array(x)) {
+        json_array_foreach(x, i, c)
+        {
+            int m = flatten(j, c, NULL, depth + 1);
+            if (m < 0)
+                return -1;
+            *(last < 0 ? &j->v[n].child : &j->v[last].next) = m;
+            last = m;
+        }
+    }
+    return n;
 }
 
 int mx_json_parse(struct mx_json *j, char *text, size_t len, char *err, size_t errlen)
 {
-    struct jp s = {.j = j, .p = text, .end = text + len};
+    json_error_t e;
     memset(j, 0, sizeof(*j));
     text[len] = 0;
-    if (parse_value(&s, 0) == 0) {
-        skip_ws(&s);
-        if (s.p == s.end)
-            return 0;
-        s.err = "trailing characters";
+    json_t *root = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &e);
+    if (!root) {
+        snprintf(err, errlen, "JSON at offset %d: %s", e.position, e.text);
+        return -1;
     }
-    snprintf(err, errlen, "JSON at offset %zu: %s", (size_t)(s.p - text),
-             s.err ? s.err : "invalid");
-    return -1;
+    j->root = root;
+    if (flatten(j, root, NULL, 0) < 0) {
+        snprintf(err, errlen, "JSON: nested deeper than %d or too large", MX_JSON_DEPTH);
+        return -1;
+    }
+    return 0;
 }
 
 void mx_json_free(struct mx_json *j)
 {
+    json_decref(j->root);
     free(j->v);
     memset(j, 0, sizeof(*j));
 }

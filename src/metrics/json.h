@@ -1,10 +1,10 @@
-/* json: a small JSON reader for the daemon's own status document (the one
- * `haplane status --json` prints), so that the metrics and the status page
- * are rendered from that model and not from a second copy of the state.
+/* json: reading the daemon's own status document (the one `haplane status
+ * --json` prints), so that the metrics and the status page are rendered
+ * from that model and not from a second copy of the state.
  *
- * Pure: parses a caller's mutable buffer in place (strings are unescaped
- * into it) into an array of nodes; no I/O. Depth and node count are
- * bounded; anything malformed is an error with a message, never a crash.
+ * Pure: jansson parses the text, and the tree is kept as an array of nodes
+ * for the readers below; no I/O. Depth and node count are bounded;
+ * anything malformed is an error with a message, never a crash.
  */
 #ifndef HAPLANE_METRICS_JSON_H
 #define HAPLANE_METRICS_JSON_H
@@ -26,13 +26,13 @@ struct mx_jnode {
 struct mx_json {
     struct mx_jnode *v; /* v[0] is the root */
     int n, cap;
+    void *root; /* the jansson tree the strings point into */
 };
 
 #define MX_JSON_DEPTH 32
 
-/* Parse text[0..len) (modified in place; text[len] must be writable and
- * is set to NUL). 0, or -1 with a message in err; free with mx_json_free
- * either way. */
+/* Parse text[0..len) (text[len] must be writable and is set to NUL). 0, or -1 with a message in
+ * err; free with mx_json_free either way. */
 int mx_json_parse(struct mx_json *j, char *text, size_t len, char *err, size_t errlen);
 void mx_json_free(struct mx_json *j);
 
