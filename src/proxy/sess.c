@@ -282,9 +282,10 @@ static int connect_next(struct px_sess *s, int first, enum chk_result last)
             return 0;
         last = chk_result_from_errno(errno, true);
         if (s->srv != idx) { /* no socket at all: our problem, not the server's */
+            int e = errno;
             log_rl(&s->wpx->rl_connect, now_ms(s->wpx->w), LOG_ERROR, "px", g->name,
-                   "cannot open a socket to %s: %s", g->srv[idx].s->name, strerror(errno));
-            sess_close(s, PX_C_drop_internal);
+                   "cannot open a socket to %s: %s", g->srv[idx].s->name, strerror(e));
+            sess_close(s, e == EMFILE || e == ENFILE ? PX_C_drop_no_fd : PX_C_drop_internal);
             return -1;
         }
         attempt_failed(s, last);

@@ -34,10 +34,28 @@ static int spare_open(void)
     return open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
+/* Open listener l again (after listener_reset closed it). 0, or -1 (logged,
+ * rate-limited; on_resume tries again). */
+static int listener_reopen(struct px_lis *l)
+{
+    struct px_wpx *wpx = l->wpx;
+    char err[200];
+    l->fd = px_listen(&wpx->gen->binds[l - wpx->lis], wpx->gen, err, sizeof(err));
+    if (l->fd >= 0)
+        return 0;
+    log_rl(&wpx->rl_accept, ev_now(wpx->w->loop) / NS_PER_MS, LOG_ERROR, "px", wpx->gen->name,
+           "%s; trying again in %llu ms", err, (unsigned long long)(PX_ACCEPT_PAUSE / NS_PER_MS));
+    return -1;
+}
+
 static void on_resume(struct ev_loop *loop, struct ev_timer *t)
 {
     struct px_lis *l = t->arg;
     struct px_worker *w = l->wpx->w;
+    if (l->fd < 0 && listener_reopen(l) < 0) {
+        ev_timer_start(loop, &l->resume, PX_ACCEPT_PAUSE, on_resume, l);
+        return;
+    }
     if (w->spare_fd < 0)
         w->spare_fd = spare_open();
     if (ev_io_start(loop, &l->io, l->fd, EPOLLIN, on_accept, l) < 0)
@@ -53,7 +71,7 @@ static unsigned accept_shed(struct px_lis *l)
 {
     struct px_worker *w = l->wpx->w;
     unsigned n = 0;
-    if (w->spare_fd < 0)
+    if (w->spare_fd < 0 && (w->spare_fd = spare_open()) < 0)
         return 0;
     close(w->spare_fd);
     for (; n < PX_ACCEPT_BATCH; n++) {
@@ -76,13 +94,30 @@ static void accept_pause(struct px_lis *l, int err)
     struct px_wpx *wpx = l->wpx;
     struct px_worker *w = wpx->w;
     unsigned shed = (err == EMFILE || err == ENFILE) ? accept_shed(l) : 0;
+    int reset = (err == EMFILE || err == ENFILE) && !shed && w->spare_fd < 0;
     px_add(&wpx->gen->rt->c[PX_C_accept_errors], 1);
+    ev_io_stop(w->loop, &l->io);
+    if (reset) {
+        /* no spare descriptor to shed with (another thread took the one it
+         * freed): closing the listening socket resets every connection in
+         * its queue, so those clients see a reset instead of hanging, and it
+         * is opened again with the descriptor this frees */
+        log_rl(&wpx->rl_accept, ev_now(w->loop) / NS_PER_MS, LOG_ERROR, "px", wpx->gen->name,
+               "accept: %s and no spare descriptor: resetting the clients waiting in this "
+               "listener's queue",
+               strerror(err));
+        close(l->fd);
+        px_add(&wpx->gen->rt->c[PX_C_drop_no_fd], 1);
+        if (listener_reopen(l) < 0) {
+            ev_timer_start(w->loop, &l->resume, PX_ACCEPT_PAUSE, on_resume, l);
+            return;
+        }
+    }
     log_rl(&wpx->rl_accept, ev_now(w->loop) / NS_PER_MS, LOG_ERROR, "px", wpx->gen->name,
            "accept: %s; closed %u waiting connection%s at once, pausing this listener for "
            "%llu ms",
            strerror(err), shed, shed == 1 ? "" : "s",
            (unsigned long long)(PX_ACCEPT_PAUSE / NS_PER_MS));
-    ev_io_stop(w->loop, &l->io);
     ev_timer_start(w->loop, &l->resume, PX_ACCEPT_PAUSE, on_resume, l);
 }
 
@@ -114,7 +149,8 @@ static void lis_close(struct px_worker *w, struct px_wpx *wpx)
     for (size_t i = 0; i < wpx->nlis; i++) {
         ev_io_stop(w->loop, &wpx->lis[i].io);
         ev_timer_stop(w->loop, &wpx->lis[i].resume);
-        close(wpx->lis[i].fd);
+        if (wpx->lis[i].fd >= 0)
+            close(wpx->lis[i].fd);
     }
     free(wpx->lis);
     wpx->lis = NULL;

@@ -212,6 +212,7 @@ def cmd_concurrent(host, port, n, hold):
     for s in socks:
         s.close()
     out({"opened": len(socks), "first_ok": first, "second_ok": second,
+         "connect_errors": sum(e.startswith("connect ") for e in errors),
          "errors": errors[:10], "nerrors": len(errors),
          "timeouts": sum("timed out" in e for e in errors)})
 

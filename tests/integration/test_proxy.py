@@ -1114,10 +1114,18 @@ def test_out_of_fds_closes_instead_of_hanging(lab, haplane_bin, tmp_path, mode):
             lab.stop(PROXY_HOST, "oversub")
     print("%s: %s; counters %s" % (mode, r, c))
     assert r["timeouts"] == 0, "clients left hanging: %s" % r
-    assert r["opened"] == 300 and 50 <= r["first_ok"] < 100, r
-    assert c["dropped_out_of_fds"] >= 1 and c["accept_errors"] >= 1, c
-    assert re.search(r'obj="over" msg="accept: Too many open files; closed \d+ waiting '
-                     r'connections? at once, pausing this listener for 100 ms"', log), log
+    # a client still in the handshake when a listener with no spare
+    # descriptor resets its queue sees its connect fail at once: not a hang
+    assert r["opened"] + r["connect_errors"] == 300 and 50 <= r["first_ok"] < 100, r
+    # where the descriptors run out first depends on the workers' timing:
+    # at accept (the listener pauses and sheds the queue), or at the socket
+    # to the server (the session is closed); both count as out of fds
+    assert c["dropped_out_of_fds"] >= 1 and c["dropped_internal_error"] == 0, c
+    if c["accept_errors"]:
+        assert re.search(r'obj="over" msg="accept: Too many open files; closed \d+ waiting '
+                         r'connections? at once, pausing this listener for 100 ms"', log), log
+    else:
+        assert "Too many open files" in log, log
     lines = len(re.findall(r"accept: Too many open files", log))
     assert lines <= 6, "not rate-limited: %d lines" % lines  # 3 per 10 s per worker
 
