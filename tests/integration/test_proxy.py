@@ -291,8 +291,8 @@ def test_2000_concurrent_connections(lab, haplanes, mode):
         r = bg.result()
     finally:
         bg.kill()
-    assert r == {"opened": 2000, "first_ok": 2000, "second_ok": 2000, "errors": [],
-                 "nerrors": 0, "timeouts": 0}
+    assert r == {"opened": 2000, "first_ok": 2000, "second_ok": 2000, "connect_errors": 0,
+                 "errors": [], "nerrors": 0, "timeouts": 0}
     wait_for(lambda: h.proxies()["echo"]["connections"] == 0, 10, 0.1, "connections closed")
 
 
