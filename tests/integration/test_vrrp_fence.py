@@ -345,7 +345,13 @@ def test_failure_modes_with_and_without_fence(vr, lab, etcd_back):
     for how in ("kill9", "sigstop", "cut"):
         took, double, end = res[(how, True)]
         assert double < 1.0, (how, res[(how, True)])
-        assert end == ["master2"], (how, end)
+        if how == "sigstop":
+            # thawed, master3 has lost the key and faults; once back as a
+            # backup it may preempt master2 (priority 120 > 110) through the
+            # fence: either way exactly one holder
+            assert end in (["master2"], ["master3"]), (how, end)
+        else:
+            assert end == ["master2"], (how, end)
 
 
 def test_two_nodes_the_fence_decides(vr, lab, etcd_back, haplane_bin):
