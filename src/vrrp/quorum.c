@@ -209,17 +209,19 @@ static int open_one(struct vrrp *v, int family, char *err, size_t errlen)
     return fd;
 }
 
+static void close_one(struct vrrp *v, int *fd, struct ev_io *io)
+{
+    if (*fd < 0)
+        return;
+    ev_io_stop(v->loop, io);
+    close(*fd);
+    *fd = -1;
+}
+
 static void close_sockets(struct vrrp *v)
 {
-    if (v->hb_fd4 >= 0) {
-        ev_io_stop(v->loop, &v->hb_io4);
-        close(v->hb_fd4);
-    }
-    if (v->hb_fd6 >= 0) {
-        ev_io_stop(v->loop, &v->hb_io6);
-        close(v->hb_fd6);
-    }
-    v->hb_fd4 = v->hb_fd6 = -1;
+    close_one(v, &v->hb_fd4, &v->hb_io4);
+    close_one(v, &v->hb_fd6, &v->hb_io6);
 }
 
 int vrrp_quorum_sockets(struct vrrp *v, const struct cfg *cfg, char *err, size_t errlen)
@@ -240,16 +242,10 @@ int vrrp_quorum_sockets(struct vrrp *v, const struct cfg *cfg, char *err, size_t
         return -1;
     if (want6 && v->hb_fd6 < 0 && (v->hb_fd6 = open_one(v, AF_INET6, err, errlen)) < 0)
         return -1;
-    if (!want4 && v->hb_fd4 >= 0) {
-        ev_io_stop(v->loop, &v->hb_io4);
-        close(v->hb_fd4);
-        v->hb_fd4 = -1;
-    }
-    if (!want6 && v->hb_fd6 >= 0) {
-        ev_io_stop(v->loop, &v->hb_io6);
-        close(v->hb_fd6);
-        v->hb_fd6 = -1;
-    }
+    if (!want4)
+        close_one(v, &v->hb_fd4, &v->hb_io4);
+    if (!want6)
+        close_one(v, &v->hb_fd6, &v->hb_io6);
     return 0;
 }
 
@@ -508,15 +504,22 @@ void vrrp_quorum_json(const struct vrrp_inst *in, struct sbuf *b)
             sbuf_puts(b, "null");
         sbuf_puts(b, "}");
     }
-    sbuf_printf(b, "],\"mode\":\"%s\",\"announces\":%llu,\"drops\":{",
+    sbuf_printf(b, "],\"mode\":\"%s\",\"announces\":%llu,\"drops\":",
                 q->mcast ? "multicast" : "unicast", (unsigned long long)q->announces);
+    vrrp_quorum_drops_json(q->drops, b);
+    sbuf_puts(b, "}");
+}
+
+void vrrp_quorum_drops_json(const uint64_t *drops, struct sbuf *b)
+{
     int first = 1;
+    sbuf_puts(b, "{");
     for (int e = 1; e < VRRP_HB_ERR_COUNT; e++) {
-        if (!q->drops[e])
+        if (!drops[e])
             continue;
         sbuf_printf(b, "%s\"%s\":%llu", first ? "" : ",", vrrp_hb_err_str((enum vrrp_hb_err)e),
-                    (unsigned long long)q->drops[e]);
+                    (unsigned long long)drops[e]);
         first = 0;
     }
-    sbuf_puts(b, "}}");
+    sbuf_puts(b, "}");
 }

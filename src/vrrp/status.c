@@ -140,15 +140,10 @@ void vrrp_status_json(struct vrrp *v, struct sbuf *b)
         sbuf_puts(b, i ? "," : "");
         json_instance(b, v->insts[i]);
     }
-    sbuf_puts(b, "],\"quorum_drops\":{");
-    for (int e = 1, first = 1; v && e < VRRP_HB_ERR_COUNT; e++) {
-        if (!v->hb_drops[e])
-            continue;
-        sbuf_printf(b, "%s\"%s\":%llu", first ? "" : ",", vrrp_hb_err_str((enum vrrp_hb_err)e),
-                    (unsigned long long)v->hb_drops[e]);
-        first = 0;
-    }
-    sbuf_puts(b, "},\"sockets\":[");
+    static const uint64_t none[VRRP_HB_ERR_COUNT];
+    sbuf_puts(b, "],\"quorum_drops\":");
+    vrrp_quorum_drops_json(v ? v->hb_drops : none, b);
+    sbuf_puts(b, ",\"sockets\":[");
     int first = 1;
     for (struct vrrp_sock *s = v ? v->socks : NULL; s; s = s->next) {
         char ifname[IF_NAMESIZE] = "?";

@@ -229,6 +229,8 @@ void vrrp_quorum_close(struct vrrp *v);
 int vrrp_quorum_start(struct vrrp_inst *in); /* nothing unless quorum on; -1: no memory */
 void vrrp_quorum_stop(struct vrrp_inst *in);
 void vrrp_quorum_json(const struct vrrp_inst *in, struct sbuf *b);
+/* {"reason": n, ...} of the heartbeat drops that are not zero */
+void vrrp_quorum_drops_json(const uint64_t *drops, struct sbuf *b);
 
 /* etcdhealth.c: track_etcd (nothing when not configured) */
 int vrrp_etcdhealth_start(struct vrrp_inst *in, char *err, size_t errlen);
