@@ -863,11 +863,91 @@ static void native_facts(void **state)
     cfg_diags_free(&d);
 }
 
-/* The converted text: header, file remarks, item remarks as comments. */
+/* The comment lines in [from, to) with "# " taken off, joined with spaces
+ * (blank lines skipped): what a reader sees there. Caller frees. */
+static char *join_comments(const char *from, const char *to)
+{
+    char *out = calloc(1, (size_t)(to - from) + 1);
+    size_t n = 0;
+
+    assert_non_null(out);
+    for (const char *l = from; l < to;) {
+        const char *e = strchr(l, '\n');
+
+        if (l[0] != '\n') {
+            assert_true(l[0] == '#');
+            l += (l[1] == ' ') ? 2 : 1;
+            if (n && e > l)
+                out[n++] = ' ';
+            memcpy(out + n, l, (size_t)(e - l));
+            n += (size_t)(e - l);
+        }
+        l = e + 1;
+    }
+    return out;
+}
+
+/* The comment block right above the line at `at` (back to the previous
+ * blank line). Caller frees. */
+static char *comments_above(const char *text, const char *at)
+{
+    const char *start = at;
+
+    while (start > text && !(start[-1] == '\n' && (start - 1 == text || start[-2] == '\n')))
+        start--;
+    return join_comments(start, at);
+}
+
+/* The converted text: the header first, one "# " line per header line; then
+ * the file's remarks as comments before any setting; each item's remarks as
+ * the comment block right above that item; and it loads back natively. */
 static void converted_text(void **state)
 {
     struct cfg *c = import_ok("seed-keepalived.conf", "kubeadm-2.1/haproxy.cfg", "m", NULL);
-    (void)c;
+    char *conv = NULL, *first_setting, *file_block;
+    size_t len = 0, file_remarks = 0, item_remarks = 0;
+    FILE *f = open_memstream(&conv, &len);
+
+    assert_non_null(f);
+    assert_int_equal(cfg_write_converted(c, "converted from A\n\nand B", f), 0);
+    fclose(f);
+    static const char header[] = "# converted from A\n#\n# and B\n";
+    assert_true(strncmp(conv, header, sizeof(header) - 1) == 0);
+
+    /* file remarks: all in the comment block that ends at the first setting */
+    first_setting = conv;
+    while (*first_setting == '#' || *first_setting == '\n')
+        first_setting = strchr(first_setting, '\n') + 1;
+    file_block = join_comments(conv, first_setting);
+    for (size_t i = 0; i < c->nremarks; i++) {
+        const struct cfg_remark *r = &c->remarks[i];
+        char head[160], *at, *block;
+
+        if (r->on == CFG_REMARK_FILE) {
+            assert_non_null(strstr(file_block, r->text));
+            file_remarks++;
+            continue;
+        }
+        snprintf(head, sizeof(head), "\n%s %s {\n",
+                 r->on == CFG_REMARK_SCRIPT     ? "vrrp_script"
+                 : r->on == CFG_REMARK_INSTANCE ? "vrrp_instance"
+                                                : "proxy",
+                 r->name);
+        at = strstr(conv, head);
+        assert_non_null(at);
+        block = comments_above(conv, at + 1);
+        if (!strstr(block, r->text))
+            fail_msg("remark '%s' is not above '%s':\n%s", r->text, head + 1, conv);
+        free(block);
+        item_remarks++;
+    }
+    /* the seed + kubeadm pair has both kinds: the test checks something */
+    assert_true(file_remarks > 0);
+    assert_true(item_remarks > 0);
+    free(assert_convert_same(c));
+    free(file_block);
+    free(conv);
+    cfg_free(c);
 }
 
 int main(void)
@@ -893,7 +973,7 @@ int main(void)
         cmocka_unit_test(machine_facts),
         cmocka_unit_test(missing_interface_is_not_fatal),
         cmocka_unit_test(native_facts),
+        cmocka_unit_test(converted_text),
     };
-    (void)converted_text;
     return cmocka_run_group_tests_name("import_ka", tests, NULL, NULL);
 }
