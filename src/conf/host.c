@@ -139,10 +139,23 @@ static int awaited_interface(struct hctx *x, const char *name, const struct cfg_
     return 1;
 }
 
-static void interface(struct hctx *x, const char *name, const struct cfg_pos *pos)
+/* A tracked interface is watched by name from the start: a missing one
+ * counts as down until it appears (a warning, as for the instance's own
+ * interface), so a VLAN or bond that comes up after haplane is not fatal. */
+static void tracked_interface(struct hctx *x, const struct cfg_track *t)
 {
-    if (name && !x->h->has_interface(name, x->h->arg))
-        fact(x, pos, "interface '%s' does not exist on this host", name);
+    if (!t->name || x->h->has_interface(t->name, x->h->arg))
+        return;
+    if (t->weight)
+        fact_sev(x, CFG_SEV_WARNING, &t->pos,
+                 "track_interface '%s' does not exist on this host yet: it counts as down "
+                 "(weight %d) until it appears",
+                 t->name, t->weight);
+    else
+        fact_sev(x, CFG_SEV_WARNING, &t->pos,
+                 "track_interface '%s' does not exist on this host yet: the instance stays in "
+                 "FAULT until it appears",
+                 t->name);
 }
 
 static void user(struct hctx *x, const char *name, const struct cfg_pos *pos)
@@ -179,7 +192,7 @@ static void instance(struct hctx *x, const struct cfg_vrrp_instance *vi)
     for (size_t i = 0; i < vi->nvips; i++)
         waits |= awaited_interface(x, vi->vips[i].dev, &vi->vips[i].pos);
     for (size_t i = 0; i < vi->ntrack_ifs; i++)
-        interface(x, vi->track_ifs[i].name, &vi->track_ifs[i].pos);
+        tracked_interface(x, &vi->track_ifs[i]);
     /* the source address of a missing interface is missing too: the
      * instance waits for both */
     if (vi->src_ip.family && !x->h->has_address(&vi->src_ip, x->h->arg))

@@ -114,6 +114,37 @@ def test_track_interface(vr, lab):
     assert vr.status("master3")["tracks"][0]["ok"] is True
 
 
+def test_track_interface_that_appears_later(vr, lab):
+    """A tracked interface that does not exist yet (a VLAN made after haplane
+    starts) is a warning, counts as down, and is picked up when it appears."""
+    track = "track_interface {\n    hp-late-trk weight -30\n}"
+    text = conf("master3", PRIOS["master3"], extra=track)
+    path = vr.write("master3", "late-trk.conf", text)
+    cp = lab.run("master3", [vr.bin, "check", "-f", path], check=False)
+    assert cp.returncode == 0, cp.stderr
+    assert "warning: track_interface 'hp-late-trk' does not exist on this host yet: it counts " \
+        "as down (weight -30) until it appears" in cp.stderr, cp.stderr
+    try:
+        for h in ("master2", "master1"):
+            vr.start(h, conf(h, PRIOS[h]))
+        vr.wait_holder("master2", timeout=3)
+        vr.start("master3", text)
+        # 120 - 30 = 90: below master2's 110, so master3 stays BACKUP
+        vr.wait_state("master3", "BACKUP", timeout=3)
+        s3 = vr.status("master3")
+        assert s3["priority"] == PRIOS["master3"] - 30, s3
+        assert s3["tracks"][0]["name"] == "hp-late-trk" and s3["tracks"][0]["ok"] is False, s3
+        assert vr.holders() == ["master2"]
+        lab.run("master3", "ip link add hp-late-trk type veth peer name hp-late-trk-p && "
+                "ip link set hp-late-trk-p up && ip link set hp-late-trk up")
+        vr.wait_holder("master3", timeout=3)
+        s3 = vr.status("master3")
+        assert s3["priority"] == PRIOS["master3"] and s3["tracks"][0]["ok"] is True, s3
+        assert "link down -> up" in vr.log("master3")
+    finally:
+        lab.run("master3", "ip link del hp-late-trk 2>/dev/null; true", check=False)
+
+
 def read_lines(path):
     try:
         with open(path) as f:

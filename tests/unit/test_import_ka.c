@@ -730,8 +730,9 @@ static const struct cfg_host nothing = {no_name, no_addr, no_name, no_name, no_n
     "    option httpchk GET /readyz\n"                                                             \
     "    server a 10.0.0.2:6443 check check-ssl ca-file /etc/ca.pem crt /etc/client.pem\n"
 
-/* The instance's interface, the VIP's dev and (then) its source address are
- * warnings even in `run`: the instance waits in FAULT for them. */
+/* The instance's interface, the VIP's dev, (then) its source address and a
+ * tracked interface are warnings even in `run`: the instance waits for them
+ * (a tracked one counts as down meanwhile). */
 static const char facts_text[] =
     "k.conf:2:17: %s: user 'ka' does not exist on this host\n"
     "k.conf:5:12: %s: command '/opt/check.sh' is not an executable file on this host\n"
@@ -739,7 +740,8 @@ static const char facts_text[] =
     "in FAULT until it appears\n"
     "k.conf:12:25: warning: interface 'eth8' does not exist on this host yet: the instance waits "
     "in FAULT until it appears\n"
-    "k.conf:14:23: %s: interface 'eth7' does not exist on this host\n"
+    "k.conf:14:23: warning: track_interface 'eth7' does not exist on this host yet: the "
+    "instance stays in FAULT until it appears\n"
     "k.conf:10:20: warning: source address 10.0.0.7 is not assigned to an interface of this host "
     "yet: the instance waits in FAULT until it is\n"
     "k.conf:15:19: %s: command 'notify-me' is not found in PATH on this host\n"
@@ -759,8 +761,7 @@ static void machine_facts(void **state)
         int r = import_texts(FACTS_KA, FACTS_HAP, NULL, &nothing,
                              i ? CFG_FACTS_ERROR : CFG_FACTS_WARN, &c, &got);
 
-        snprintf(want, sizeof(want), facts_text, sev[i], sev[i], sev[i], sev[i], sev[i], sev[i],
-                 sev[i]);
+        snprintf(want, sizeof(want), facts_text, sev[i], sev[i], sev[i], sev[i], sev[i], sev[i]);
         assert_string_equal(got, want);
         assert_int_equal(r, i ? -1 : 0);
         free(got);
