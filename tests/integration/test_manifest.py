@@ -145,12 +145,20 @@ def check_fixed_fields(pod):
     assert sc["allowPrivilegeEscalation"] is False
     assert sc["readOnlyRootFilesystem"] is True
     assert sc["capabilities"]["drop"] == ["ALL"]
+    assert c["startupProbe"]["exec"]["command"] == STATUS, c["startupProbe"]
     for name in ("startupProbe", "livenessProbe"):
         p = c[name]
-        assert p["exec"]["command"] == STATUS, p
         assert all(isinstance(p[k], int) and p[k] > 0
                    for k in ("periodSeconds", "timeoutSeconds", "failureThreshold")), p
     live = c["livenessProbe"]
+    # exactly one handler: httpGet on metrics_listen's /healthz, else exec `status`
+    assert len({"exec", "httpGet", "tcpSocket", "grpc"} & set(live)) == 1, live
+    if "httpGet" in live:
+        assert live["httpGet"]["path"] == "/healthz", live
+        assert live["httpGet"]["scheme"] == "HTTP", live
+        assert isinstance(live["httpGet"]["port"], int) and 0 < live["httpGet"]["port"] < 65536
+    else:
+        assert live["exec"]["command"] == STATUS, live
     assert live["periodSeconds"] * live["failureThreshold"] <= 30
     res = c["resources"]
     assert res["requests"] == {"cpu": "100m", "memory": "64Mi"}
@@ -199,6 +207,38 @@ def test_native_every_feature(haplane_bin, tmp_path):
     # comments say why each capability is there
     assert "# proxy apiserver binds port 443" in cp.stdout
     assert "# notify_master of vrrp_instance apiserver runs as user haplane-notify" in cp.stdout
+
+
+def test_liveness_without_metrics_listen_execs_status(haplane_bin, tmp_path):
+    d = write_full(tmp_path)
+    cp = manifest(haplane_bin, "-f", str(d / "haplane.conf"))
+    live = container(pod_of(cp))["livenessProbe"]
+    assert live["exec"]["command"] == STATUS and "httpGet" not in live
+    assert "# no metrics_listen in the configuration, so no /healthz to ask" in cp.stdout
+
+
+@pytest.mark.parametrize("listen,host", [
+    ("127.0.0.1:9100", "127.0.0.1"),
+    ("[::1]:9100", "::1"),
+    ("198.18.0.11:10299", "198.18.0.11"),
+    ("0.0.0.0:9100", None),  # wildcard: the kubelet asks the pod IP (the node's)
+])
+def test_liveness_on_healthz_with_metrics_listen(haplane_bin, tmp_path, listen, host):
+    conf = tmp_path / "m.conf"
+    conf.write_text("global_defs {\n    metrics_listen %s\n}\n"
+                    "proxy api {\n    bind 127.0.0.1:16443\n"
+                    "    server m1 192.168.200.151:6443\n}\n" % listen)
+    cp = manifest(haplane_bin, "-f", str(conf))
+    pod = pod_of(cp)
+    check_fixed_fields(pod)
+    live = container(pod)["livenessProbe"]
+    want = {"path": "/healthz", "port": int(listen.rsplit(":", 1)[1]), "scheme": "HTTP"}
+    if host:
+        want["host"] = host
+    assert live["httpGet"] == want, live
+    assert "exec" not in live
+    # the startup probe still waits for the control socket
+    assert container(pod)["startupProbe"]["exec"]["command"] == STATUS
 
 
 def test_image_and_config_path(haplane_bin, tmp_path):
