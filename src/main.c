@@ -12,6 +12,7 @@
 #include "log.h"
 #include "manifest/manifest.h"
 #include "preflight/preflight.h"
+#include "track/track.h"
 #include "util/sbuf.h"
 
 /* Exit codes: 0 ok, 1 failure (bad config, daemon error), 2 usage error. */
@@ -247,6 +248,7 @@ static int sources(const char *cmd, const char *usage, const struct common *c, e
         .haproxy = c->haproxy,
         .config_id = c->config_id,
         .facts = facts,
+        .host = track_cfg_host(), /* the machine, and enable_script_security */
     };
     return -1;
 }

@@ -46,8 +46,8 @@ struct mf_plan {
     char **args; /* the container's args after the binary */
     size_t nargs;
     struct mf_caps caps;
-    bool tmp;                      /* commands run: an emptyDir on /tmp for them */
-    unsigned grace_s;              /* terminationGracePeriodSeconds */
+    bool tmp;         /* commands run: an emptyDir on /tmp for them */
+    unsigned grace_s; /* terminationGracePeriodSeconds */
     /* livenessProbe: httpGet on metrics_listen's /healthz when it is set
      * (live_port != 0; live_host "" for a wildcard address: the kubelet
      * then asks the pod IP, which is the node's), else exec `status` */

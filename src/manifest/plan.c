@@ -253,7 +253,8 @@ static bool named(const char *user)
  * so the pod reads the host's /etc/passwd and /etc/group. */
 static bool names_users(const struct cfg *cfg)
 {
-    if (named(cfg->global.script_user) || named(cfg->global.script_group))
+    if (named(cfg->global.script_user) || named(cfg->global.script_group) ||
+        named(cfg->global.run_as) || named(cfg->global.run_as_group))
         return true;
     for (size_t i = 0; i < cfg->nscripts; i++)
         if (named(cfg->scripts[i].cmd.user) || named(cfg->scripts[i].cmd.group))

@@ -225,8 +225,9 @@ int mf_write(const struct mf_plan *p, const char *image, struct sbuf *out, char 
                        "    # within the last second\n");
         http_probe(&w, p, "livenessProbe", 5, 5, 3);
     } else {
-        sbuf_puts(out, "    # no metrics_listen in the configuration, so no /healthz to ask: the\n"
-                       "    # control socket's `status` (answered by the same main loop) instead\n");
+        sbuf_puts(out,
+                  "    # no metrics_listen in the configuration, so no /healthz to ask: the\n"
+                  "    # control socket's `status` (answered by the same main loop) instead\n");
         probe(&w, "livenessProbe", 5, 5, 3);
     }
     resources(&w);

@@ -241,6 +241,35 @@ def test_liveness_on_healthz_with_metrics_listen(haplane_bin, tmp_path, listen, 
     assert container(pod)["startupProbe"]["exec"]["command"] == STATUS
 
 
+def test_run_as_capabilities(haplane_bin, tmp_path):
+    """run_as: the drop's own capabilities, none for the commands' users (they run as
+    the run_as user), and the host's user database."""
+    conf = tmp_path / "ra.conf"
+    conf.write_text("""global_defs {
+    run_as nobody
+    realtime on
+}
+vrrp_script chk {
+    script "/etc/haplane/check.sh"
+}
+vrrp_instance apiserver {
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    virtual_ipaddress { 192.168.200.154/24 }
+    track_script { chk }
+    notify_master "/usr/local/libexec/vip-up.sh"
+}
+""")
+    cp = manifest(haplane_bin, "-f", str(conf))
+    pod = pod_of(cp)
+    check_fixed_fields(pod)
+    assert container(pod)["securityContext"]["capabilities"]["add"] == [
+        "NET_ADMIN", "NET_RAW", "SETUID", "SETGID", "SETPCAP", "SYS_RESOURCE"]
+    assert "# global_defs run_as nobody: dropping from root to nobody at start" in cp.stdout
+    assert {"/etc/passwd", "/etc/group"} <= host_files(pod)
+
+
 def test_image_and_config_path(haplane_bin, tmp_path):
     d = write_full(tmp_path)
     cp = manifest(haplane_bin, "-f", "haplane.conf", "--image", "registry.local/haplane@sha256:"
