@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "import/import.h"
+#include "conf/conf.h"
 #include "ctl/ctl.h"
 #include "daemon.h"
 #include "log.h"
@@ -228,6 +229,17 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
     return -1;
 }
 
+/* The machine as conf sees it, plus track's enable_script_security rule. */
+static const struct cfg_host *host_with_script_security(void)
+{
+    static struct cfg_host h;
+    if (!h.has_user) {
+        h = *cfg_host_system();
+        h.command_unsafe = track_command_unsafe;
+    }
+    return &h;
+}
+
 /* The configuration sources of run/check/convert. Returns -1 when they are
  * complete, or a usage error's exit code. */
 static int sources(const char *cmd, const char *usage, const struct common *c, enum cfg_facts facts,
@@ -248,7 +260,7 @@ static int sources(const char *cmd, const char *usage, const struct common *c, e
         .haproxy = c->haproxy,
         .config_id = c->config_id,
         .facts = facts,
-        .host = track_cfg_host(), /* the machine, and enable_script_security */
+        .host = host_with_script_security(),
     };
     return -1;
 }

@@ -47,8 +47,8 @@ struct cfg_host {
     /* enable_script_security: 1 with why ("/etc/x.sh is writable by
      * others") when command c, run as global_defs g says, must not run
      * (track/track.h decides: it knows who runs commands); 0 when it may.
-     * NULL: not checked (cfg_host_system() does not; `haplane run` and
-     * `check` pass track_cfg_host()). */
+     * NULL: not checked (cfg_host_system() does not; `haplane run`,
+     * `check` and `convert` add track_command_unsafe). */
     int (*command_unsafe)(const struct cfg_global *g, const struct cfg_cmd *c, char *why,
                           size_t len, void *arg);
 };

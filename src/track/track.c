@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf/conf.h"
 #include "log.h"
 #include "track/track-int.h"
 
@@ -141,8 +140,8 @@ int track_runas_for(struct track *t, const char *argv0, const char *user, const 
 /* cfg_host.command_unsafe: the rule track_runas_for applies when a
  * command is about to run, applied to the configuration instead (the
  * refusals of users that do not exist are the host check's own). */
-static int command_unsafe(const struct cfg_global *g, const struct cfg_cmd *c, char *why,
-                          size_t len, void *arg)
+int track_command_unsafe(const struct cfg_global *g, const struct cfg_cmd *c, char *why, size_t len,
+                         void *arg)
 {
     struct track_policy p;
     struct track_runas ra;
@@ -165,16 +164,6 @@ static int command_unsafe(const struct cfg_global *g, const struct cfg_cmd *c, c
         return 1;
     }
     return 0;
-}
-
-const struct cfg_host *track_cfg_host(void)
-{
-    static struct cfg_host h;
-    if (!h.has_user) {
-        h = *cfg_host_system();
-        h.command_unsafe = command_unsafe;
-    }
-    return &h;
 }
 
 /* ---- life cycle ---- */

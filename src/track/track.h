@@ -39,12 +39,13 @@
 #include "util/sbuf.h"
 
 struct track;
-struct cfg_host;
 
-/* cfg_host_system() plus the enable_script_security rule of the commands
- * (command_unsafe): `haplane run` and `check` load configurations with it,
- * so an unsafe script is refused at its FILE:LINE before anything runs. */
-const struct cfg_host *track_cfg_host(void);
+/* cfg_host.command_unsafe (conf/conf.h): the enable_script_security rule of
+ * the commands, applied to a configuration. `haplane run` and `check` load
+ * with it, so an unsafe script is refused at its FILE:LINE before anything
+ * runs. 1 with why when c must not run, else 0. */
+int track_command_unsafe(const struct cfg_global *g, const struct cfg_cmd *c, char *why, size_t len,
+                         void *arg);
 
 /* Called on the loop whenever a verdict changes (a script went init/down/up,
  * a watched link went up/down), once per batch of changes. The callback may

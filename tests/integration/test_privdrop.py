@@ -7,7 +7,8 @@ a notify_master command. From the outside the test checks:
 - every thread of the daemon is uid/gid nobody with exactly CAP_NET_ADMIN,
   CAP_NET_RAW and CAP_NET_BIND_SERVICE in its permitted, effective and
   bounding sets, nothing inheritable or ambient, and no_new_privs
-  (/proc/PID/task/*/status);
+  (/proc/PID/task/*/status), and its metrics listener, bound on port 611
+  after the drop, answers;
 - the script and the notify command run as nobody with no capability at
   all (each writes its own /proc/$$/status where the test reads it);
 - a failover after the drop: the master sends gratuitous ARPs, removes its
@@ -51,6 +52,7 @@ global_defs {{
     router_id {host}
     run_as nobody
     enable_script_security
+    metrics_listen {addr}:611
 }}
 
 vrrp_script probe {{
@@ -111,7 +113,7 @@ def scripts():
 
 
 def conf_text(host, scripts, extra=""):
-    return CONF.format(host=host, prio=PRIO[host], vip=VIP, probe=os.path.join(scripts, "probe.sh"),
+    return CONF.format(host=host, addr=ipv4(host), prio=PRIO[host], vip=VIP, probe=os.path.join(scripts, "probe.sh"),
                        out=os.path.join(scripts, "out"), m1=ipv4("master1"), m2=ipv4("master2"),
                        extra=extra)
 
@@ -195,6 +197,11 @@ def test_every_thread_is_nobody_with_three_capabilities(lab, haplane_bin, master
         _, sock = paths(lab, h)
         text = lab.run(h, [haplane_bin, "status", "--control", sock]).stdout
         assert "privileges user nobody (uid %d)" % NOBODY.pw_uid in text
+        # the metrics listener, bound on port 611 after the drop, answers
+        r = lab.curl("node1", "http://%s:611/healthz" % ipv4(h))
+        assert r.status == 200, r
+        r = lab.curl("node1", "http://%s:611/metrics" % ipv4(h))
+        assert r.status == 200 and "haplane_vrrp_state{" in r.body, r
 
 
 def test_commands_run_as_nobody_without_capabilities(lab, haplane_bin, masters, scripts):
@@ -262,8 +269,10 @@ def test_reload_refusals_keep_the_running_generation(lab, haplane_bin, masters, 
             st = status(lab, haplane_bin, "master1")
             assert want in st["config"]["last_reload_error"], st["config"]
             assert st["config"]["generation"] == before["config"]["generation"]
-        # the unsafe script case names its line
-        assert "pd.conf:8:" in lab.read_log("master1", "haplane")
+        # the unsafe script case names the script's line
+        line = 1 + good[:good.index('    script "')].count("\n")
+        assert "pd.conf:%d:12: error: enable_script_security: refusing" % line \
+            in lab.read_log("master1", "haplane")
     finally:
         with open(conf, "w") as f:
             f.write(good)
