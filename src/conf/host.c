@@ -168,8 +168,9 @@ static void secure(struct hctx *x, const struct cfg *cfg, const struct cfg_cmd *
 {
     char why[320];
 
-    if (!cfg->global.enable_script_security || !c->argc || !x->h->command_unsafe)
-        return;
+    if (!cfg->global.enable_script_security || !c->argc || !x->h->command_unsafe ||
+        !x->h->has_command(c->argv[0], x->h->arg))
+        return; /* a missing command is reported once, by command() */
     if (x->h->command_unsafe(&cfg->global, c, why, sizeof(why), x->h->arg))
         fact(x, pos, "enable_script_security: refusing '%s': %s", c->argv[0], why);
 }
