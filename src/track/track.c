@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "track/track-int.h"
@@ -122,6 +123,11 @@ int track_runas_for(struct track *t, const char *argv0, const char *user, const 
         *ra = p->def;
         if (p->def_self && ra->uid == 0)
             warn_root_once(p);
+    }
+    if (p->run_as && user && !group && ra->uid == p->def.uid) {
+        /* `user RUN_AS` without a group: run_as's group, as the daemon has */
+        ra->gid = p->def.gid;
+        ra->set_ids = ra->uid != geteuid() || ra->gid != getegid();
     }
     if (p->run_as && ra->set_ids) {
         snprintf(why, len,

@@ -24,6 +24,7 @@ nobody (uid 65534) is Debian's; the test skips without it. Scripts live in
 a root-owned directory under /tmp (removed at the end).
 """
 
+import grp
 import json
 import os
 import pwd
@@ -42,15 +43,17 @@ PRIO = {"master1": 100, "master2": 90}
 
 try:
     NOBODY = pwd.getpwnam("nobody")
+    # run_as USER GROUP with a group other than nobody's primary one
+    GROUP = grp.getgrnam("daemon")
 except KeyError:
-    NOBODY = None
+    NOBODY = GROUP = None
 
-pytestmark = pytest.mark.skipif(NOBODY is None, reason="no user nobody on this machine")
+pytestmark = pytest.mark.skipif(NOBODY is None, reason="no user nobody or group daemon here")
 
 CONF = """\
 global_defs {{
     router_id {host}
-    run_as nobody
+    run_as nobody daemon
     enable_script_security
     metrics_listen {addr}:611
 }}
@@ -58,6 +61,7 @@ global_defs {{
 vrrp_script probe {{
     script "{probe} {out}/{host}-script"
     interval 300ms
+    user nobody
 }}
 
 vrrp_instance apiserver {{
@@ -177,7 +181,7 @@ def test_every_thread_is_nobody_with_three_capabilities(lab, haplane_bin, master
         assert len(tasks) >= 2, "the proxy's workers are threads: %s" % tasks
         for t in tasks:
             s = proc_status("/proc/%d/task/%s/status" % (pid, t))
-            uid, gid = NOBODY.pw_uid, NOBODY.pw_gid
+            uid, gid = NOBODY.pw_uid, GROUP.gr_gid
             assert s["Uid"].split() == [str(uid)] * 4, (h, t, s["Uid"])
             assert s["Gid"].split() == [str(gid)] * 4, (h, t, s["Gid"])
             assert s["Groups"].split() == [str(gid)], (h, t, s["Groups"])
@@ -187,8 +191,8 @@ def test_every_thread_is_nobody_with_three_capabilities(lab, haplane_bin, master
                 assert int(s[k], 16) == 0, (h, t, k, s[k])
             assert s["NoNewPrivs"] == "1", (h, t)
         st = status(lab, haplane_bin, h)
-        assert st["run_as"] == {"user": "nobody", "uid": NOBODY.pw_uid, "group": st["run_as"]["group"],
-                                "gid": NOBODY.pw_gid,
+        assert st["run_as"] == {"user": "nobody", "uid": NOBODY.pw_uid, "group": "daemon",
+                                "gid": GROUP.gr_gid,
                                 "capabilities": ["CAP_NET_ADMIN", "CAP_NET_RAW",
                                                  "CAP_NET_BIND_SERVICE"]}
         log = lab.read_log(h, "haplane")
@@ -211,6 +215,8 @@ def test_commands_run_as_nobody_without_capabilities(lab, haplane_bin, masters, 
     for name in ("master1-script", "master2-script", "master1-notify"):
         s = probe_out(scripts, name)
         assert s["Uid"].split() == [str(NOBODY.pw_uid)] * 4, (name, s)
+        # `user nobody` (the script) and no user (notify): run_as's group, like the daemon
+        assert s["Gid"].split() == [str(GROUP.gr_gid)] * 4, (name, s)
         for k in ("CapInh", "CapPrm", "CapEff", "CapAmb"):
             assert int(s[k], 16) == 0, (name, k, s[k])
         assert int(s["CapBnd"], 16) == KEEP, (name, s["CapBnd"])
@@ -255,8 +261,8 @@ def test_reload_refusals_keep_the_running_generation(lab, haplane_bin, masters, 
         (good.replace(os.path.join(scripts, "probe.sh") + " " +
                       os.path.join(scripts, "out", "master1-script"), bad + " /dev/null"),
          "enable_script_security: refusing '%s': %s is writable by others" % (bad, bad_dir)),
-        (good.replace("run_as nobody", "run_as daemon"),
-         "run_as cannot change on a reload (haplane runs as nobody since its start"),
+        (good.replace("run_as nobody daemon", "run_as nobody"),  # another group
+         "run_as cannot change on a reload (haplane runs as nobody:daemon since its start"),
     ]
     try:
         for i, (text, want) in enumerate(cases):
