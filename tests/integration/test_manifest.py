@@ -463,10 +463,10 @@ kill $pid 2>/dev/null; wait
 """
 
 
-def run_with_caps(haplane_bin, tmp_path, caps):
+def run_with_caps(haplane_bin, tmp_path, caps, text=CAPS_CONF):
     """(the daemon's status or None, eth0's IPv4 addresses, its log)."""
     conf, sock, st, log = (tmp_path / n for n in ("caps.conf", "c.sock", "st.json", "d.log"))
-    conf.write_text(CAPS_CONF)
+    conf.write_text(text)
     if st.exists():
         st.unlink()
     sh = CAPS_SH.format(caps=",".join("+" + c.lower() for c in caps), bin=haplane_bin,
@@ -516,6 +516,36 @@ def test_manifest_capabilities_run_the_daemon(haplane_bin, tmp_path):
         status, out, log = without(cap)
         vi = status["vrrp"]["instances"][0]
         assert vi["state"] == "FAULT" and "script chk" in vi["reason"], (cap, vi, log)
+
+
+def test_manifest_capabilities_run_the_daemon_with_run_as(haplane_bin, tmp_path):
+    """With run_as the manifest's capabilities are the three plus what the drop takes:
+    under exactly those the daemon drops to nobody, becomes MASTER with the VIP, binds
+    :443 and runs its script; without SETUID or SETGID it cannot drop and does not
+    start; without SETPCAP it runs but says its bounding set stays."""
+    text = "global_defs {\n    run_as nobody\n}\n" + CAPS_CONF
+    conf = tmp_path / "caps.conf"
+    conf.write_text(text)
+    caps = container(pod_of(manifest(haplane_bin, "-f", str(conf))))[
+        "securityContext"]["capabilities"]["add"]
+    assert caps == ["NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE", "SETUID", "SETGID", "SETPCAP"]
+    status, out, log = run_with_caps(haplane_bin, tmp_path, caps, text)
+    assert status is not None, log
+    assert status["run_as"]["user"] == "nobody", status["run_as"]
+    vi = status["vrrp"]["instances"][0]
+    assert vi["state"] == "MASTER" and vi["vips_held"] is True, (vi, log)
+    assert vi["tracks"][0]["ok"] is True, (vi, log)
+    assert "192.0.2.100/24" in out, out
+    assert status["proxies"]["api"]["binds"] == ["*:443"]
+    assert "bounding set could not be reduced" not in log, log
+    for cap, words in (("SETUID", "run_as: setresuid"), ("SETGID", "run_as: setgroups")):
+        status, out, log = run_with_caps(haplane_bin, tmp_path, [c for c in caps if c != cap],
+                                         text)
+        assert "running: no" in out and words in log, (cap, out, log)
+    status, out, log = run_with_caps(haplane_bin, tmp_path,
+                                     [c for c in caps if c != "SETPCAP"], text)
+    assert status is not None and "192.0.2.100/24" in out, (out, log)
+    assert "the capability bounding set could not be reduced (no CAP_SETPCAP)" in log, log
 
 
 def test_fence_certificates_are_mounted(haplane_bin, tmp_path):
