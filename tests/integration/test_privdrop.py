@@ -399,3 +399,68 @@ def test_without_run_as_says_it_runs_as_root(haplane_bin, tmp_path):
     assert ("running as root with the capabilities it was started with; global_defs `run_as "
             "USER` drops to USER keeping only CAP_NET_ADMIN, CAP_NET_RAW, CAP_NET_BIND_SERVICE"
             in out), out
+
+
+def test_systemd_notify_after_the_drop(haplane_bin, tmp_path):
+    """READY=1 (sent once VRRP and the listeners are up, after the drop), then
+    RELOADING=1 and READY=1 around a SIGHUP, and STOPPING=1, all from the dropped
+    process to a notify socket that is world-writable, as systemd's is. The
+    reloads read the file as nobody: a file nobody cannot read is rejected."""
+    import socket
+    # pytest's tmp_path sits under a 0700 directory nobody cannot traverse
+    d = "/tmp/haplane-pdn-%d" % os.getpid()
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    os.chmod(d, 0o755)
+    path = os.path.join(d, "notify")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    srv.bind(path)
+    os.chmod(path, 0o777)
+    srv.settimeout(10)
+    conf = os.path.join(d, "n.conf")
+    with open(conf, "w") as f:
+        f.write("global_defs {\n    run_as nobody\n}\n")
+    os.chmod(conf, 0o644)
+    sock = tmp_path / "n.sock"
+    env = dict(os.environ, NOTIFY_SOCKET=path)
+    p = subprocess.Popen([haplane_bin, "run", "-f", conf, "--control", str(sock)],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    got = []
+
+    def config():
+        return json.loads(subprocess.run([haplane_bin, "status", "--json", "--control",
+                                          str(sock)], capture_output=True, text=True,
+                                         check=True).stdout)["config"]
+
+    def until(word):
+        while True:
+            msg = srv.recv(4096).decode()
+            got.append(msg)
+            if word in msg.split("\n"):
+                return
+
+    try:
+        until("READY=1")
+        assert proc_status("/proc/%d/status" % p.pid)["Uid"].split()[0] == str(NOBODY.pw_uid)
+        p.send_signal(signal.SIGHUP)
+        until("RELOADING=1")
+        until("READY=1")
+        assert config()["generation"] == 2  # read again by nobody
+        # a file nobody cannot read: the reload is rejected, and says why
+        os.chmod(conf, 0o600)
+        p.send_signal(signal.SIGHUP)
+        until("RELOADING=1")
+        until("READY=1")
+        c = config()
+        assert c["generation"] == 2 and c["reloads_rejected"] == 1, c
+        assert "Permission denied" in c["last_reload_error"] and conf in c["last_reload_error"], c
+        p.send_signal(signal.SIGTERM)
+        until("STOPPING=1")
+    finally:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+        out, _ = p.communicate(timeout=10)
+        srv.close()
+        shutil.rmtree(d, ignore_errors=True)
+    assert "cannot notify" not in out, out
+    assert "dropped privileges" in out
