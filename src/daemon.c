@@ -301,14 +301,18 @@ static void status_json(struct daemon *dm, struct sbuf *r)
     cfg_summary(dm->cfg, sum, sizeof(sum));
     sbuf_printf(r, "{\"version\":\"%s\",\"pid\":%d,\"uptime_s\":%.3f,", HAPLANE_VERSION,
                 (int)getpid(), (double)(now - dm->started_ns) / NS_PER_S);
-    if (dm->dropped)
-        sbuf_printf(
-            r,
-            "\"run_as\":{\"user\":\"%s\",\"uid\":%u,\"group\":\"%s\",\"gid\":%u,"
-            "\"capabilities\":[\"CAP_NET_ADMIN\",\"CAP_NET_RAW\",\"CAP_NET_BIND_SERVICE\"]},",
-            dm->ids.user, (unsigned)dm->ids.uid, dm->ids.group, (unsigned)dm->ids.gid);
-    else
+    if (dm->dropped) {
+        sbuf_puts(r, "\"run_as\":{\"user\":");
+        sbuf_json_str(r, dm->ids.user);
+        sbuf_printf(r, ",\"uid\":%u,\"group\":", (unsigned)dm->ids.uid);
+        sbuf_json_str(r, dm->ids.group);
+        sbuf_printf(r,
+                    ",\"gid\":%u,\"capabilities\":[\"CAP_NET_ADMIN\",\"CAP_NET_RAW\","
+                    "\"CAP_NET_BIND_SERVICE\"]},",
+                    (unsigned)dm->ids.gid);
+    } else {
         sbuf_puts(r, "\"run_as\":null,");
+    }
     sbuf_puts(r, "\"config\":{\"path\":");
     sbuf_json_str(r, dm->config_path);
     sbuf_printf(r, ",\"generation\":%u,\"loaded_s_ago\":%.3f,\"summary\":", dm->generation,
@@ -399,6 +403,20 @@ static void apply_scheduling(const struct cfg_global *g)
     }
 }
 
+/* Soft and hard limit at least want (never lowered); a failure is logged:
+ * the feature then fails after the drop, logged there too. */
+static void raise_limit(int res, rlim_t want, const char *what)
+{
+    struct rlimit rl;
+    if (getrlimit(res, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        rl.rlim_cur = want;
+        if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+            rl.rlim_max = want;
+        if (setrlimit(res, &rl) < 0)
+            log_warn("main", NULL, "run_as: raising %s: %m", what);
+    }
+}
+
 /* global_defs run_as: drop from root to that user now, before VRRP and
  * the proxy start (their raw, netlink and listening sockets are opened
  * with the three capabilities kept, which is also what a reload has) and
@@ -424,11 +442,10 @@ static int drop_privileges(struct daemon *dm)
     }
     /* mlockall and realtime are applied after the drop (apply_scheduling):
      * the limits that let an unprivileged process do them, raised as root */
-    struct rlimit inf = {RLIM_INFINITY, RLIM_INFINITY}, rt = {10, 10};
-    if (g->mlockall && setrlimit(RLIMIT_MEMLOCK, &inf) < 0)
-        log_warn("main", NULL, "run_as: raising RLIMIT_MEMLOCK for mlockall: %m");
-    if (g->realtime && setrlimit(RLIMIT_RTPRIO, &rt) < 0)
-        log_warn("main", NULL, "run_as: raising RLIMIT_RTPRIO for realtime: %m");
+    if (g->mlockall)
+        raise_limit(RLIMIT_MEMLOCK, RLIM_INFINITY, "RLIMIT_MEMLOCK for mlockall");
+    if (g->realtime)
+        raise_limit(RLIMIT_RTPRIO, 10, "RLIMIT_RTPRIO for realtime");
     if (priv_drop(&dm->ids, &bset_kept, err, sizeof(err)) < 0) {
         log_error("main", NULL, "%s", err);
         return -1;

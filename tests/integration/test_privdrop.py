@@ -18,7 +18,9 @@ a notify_master command. From the outside the test checks:
 - each refusal, with its FILE:LINE: an unknown run_as user, a script
   writable by others, a script in a directory writable by others, a
   script_user other than run_as, run_as root, and reloads that would add
-  an unsafe script or change run_as (rejected, the old generation runs).
+  an unsafe script or change run_as (rejected, the old generation runs);
+- systemd's notify protocol from the dropped process (READY, RELOADING,
+  STOPPING), a reload read as nobody, and one nobody cannot read (rejected).
 
 nobody (uid 65534) is Debian's; the test skips without it. Scripts live in
 a root-owned directory under /tmp (removed at the end).
