@@ -37,7 +37,7 @@ import time
 
 import pytest
 
-from hlab import VIP, ipv4, wait_for
+from hlab import VIP, VIP6, ipv4, wait_for
 
 LAB_OPTIONS = {"etcd": False}
 KEEP = 0x3400  # CAP_NET_BIND_SERVICE (10), CAP_NET_ADMIN (12), CAP_NET_RAW (13)
@@ -77,6 +77,15 @@ vrrp_instance apiserver {{
         probe
     }}
     notify_master "{probe} {out}/{host}-notify"
+}}
+
+vrrp_instance apiserver6 {{
+    interface eth0
+    virtual_router_id 74
+    priority {prio}
+    advert_int 0.1
+    version 3
+    virtual_ipaddress {{ {vip6}/64 }}
 }}
 
 proxy apiserver {{
@@ -119,7 +128,7 @@ def scripts():
 
 
 def conf_text(host, scripts, extra=""):
-    return CONF.format(host=host, addr=ipv4(host), prio=PRIO[host], vip=VIP, probe=os.path.join(scripts, "probe.sh"),
+    return CONF.format(host=host, addr=ipv4(host), prio=PRIO[host], vip=VIP, vip6=VIP6, probe=os.path.join(scripts, "probe.sh"),
                        out=os.path.join(scripts, "out"), m1=ipv4("master1"), m2=ipv4("master2"),
                        extra=extra)
 
@@ -143,8 +152,8 @@ def status(lab, binary, host):
     return json.loads(cp.stdout)
 
 
-def inst(st):
-    return st["vrrp"]["instances"][0]
+def inst(st, name="apiserver"):
+    return next(i for i in st["vrrp"]["instances"] if i["name"] == name)
 
 
 def proc_status(path):
@@ -170,6 +179,8 @@ def masters(lab, haplane_bin, scripts):
                  inst(status(lab, haplane_bin, h))["state"] in ("MASTER", "BACKUP"),
                  10, 0.1, what="%s to run" % h)
     wait_for(lambda: VIP in lab.addresses("master1", 4), 10, 0.05, what="master1 to hold the VIP")
+    wait_for(lambda: VIP6 in lab.addresses("master1", 6), 10, 0.05,
+             what="master1 to hold the IPv6 VIP")
     yield
     for h in PRIO:
         if lab.is_running(h, "haplane"):
@@ -287,17 +298,23 @@ def test_reload_refusals_keep_the_running_generation(lab, haplane_bin, masters, 
 
 
 def test_failover_after_the_drop(lab, haplane_bin, masters):
-    m1 = inst(status(lab, haplane_bin, "master1"))
-    assert m1["state"] == "MASTER" and m1["counters"]["garps_sent"] > 0, m1
-    assert inst(status(lab, haplane_bin, "master2"))["state"] == "BACKUP"
-    lab.stop("master1", "haplane")  # SIGTERM: priority 0, VIP removed
+    """IPv4 (gratuitous ARP, packet socket) and IPv6 (unsolicited NA, raw ICMPv6)."""
+    for name in ("apiserver", "apiserver6"):
+        m1 = inst(status(lab, haplane_bin, "master1"), name)
+        assert m1["state"] == "MASTER" and m1["counters"]["garps_sent"] > 0, m1
+        assert inst(status(lab, haplane_bin, "master2"), name)["state"] == "BACKUP"
+    lab.stop("master1", "haplane")  # SIGTERM: priority 0, VIPs removed
     assert VIP not in lab.addresses("master1", 4), "master1 (nobody) removed its VIP"
+    assert VIP6 not in lab.addresses("master1", 6), "master1 (nobody) removed its IPv6 VIP"
     wait_for(lambda: VIP in lab.addresses("master2", 4), 5, 0.02, what="master2 to add the VIP")
-    m2 = inst(status(lab, haplane_bin, "master2"))
-    assert m2["state"] == "MASTER" and m2["vips_held"], m2
-    wait_for(lambda: inst(status(lab, haplane_bin, "master2"))["counters"]["garps_sent"] > 0,
-             5, 0.05, what="master2's gratuitous ARPs")
-    assert inst(status(lab, haplane_bin, "master2"))["counters"]["vip_errors"] == 0
+    wait_for(lambda: VIP6 in lab.addresses("master2", 6), 5, 0.02,
+             what="master2 to add the IPv6 VIP")
+    for name in ("apiserver", "apiserver6"):
+        m2 = inst(status(lab, haplane_bin, "master2"), name)
+        assert m2["state"] == "MASTER" and m2["vips_held"], m2
+        wait_for(lambda: inst(status(lab, haplane_bin, "master2"), name)["counters"]["garps_sent"]
+                 > 0, 5, 0.05, what="master2's gratuitous ARPs / NAs for %s" % name)
+        assert inst(status(lab, haplane_bin, "master2"), name)["counters"]["vip_errors"] == 0
     log = lab.read_log("master1", "haplane")
     assert "stopped" in log and "error" not in log.split("SIGTERM")[-1].lower()
 
