@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "conf/conf.h"
@@ -19,6 +20,7 @@
 #include "ev/ev.h"
 #include "log.h"
 #include "metrics/metrics.h"
+#include "priv/priv.h"
 #include "util/sbuf.h"
 #include "proxy/proxy.h"
 #include "sdnotify/sdnotify.h"
@@ -44,6 +46,8 @@ struct daemon {
     bool reload_again; /* SIGHUP came during that wait */
     struct sdn sdn;    /* systemd's notify socket, when there is one */
     struct mx *mx;     /* metrics_listen, when configured */
+    bool dropped;      /* run_as: runs as ids since the start */
+    struct priv_ids ids;
 };
 
 struct reload_job {
@@ -203,6 +207,28 @@ fail:
     return -1;
 }
 
+static bool same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+/* The daemon dropped to run_as at start and cannot go back: a reload
+ * that changes it is refused (restart instead). */
+static bool run_as_changed(const struct daemon *dm, const struct cfg *next, char *err,
+                           size_t errlen)
+{
+    const struct cfg_global *a = &dm->cfg->global, *b = &next->global;
+    if (same_str(a->run_as, b->run_as) && same_str(a->run_as_group, b->run_as_group))
+        return false;
+    snprintf(err, errlen,
+             "run_as cannot change on a reload (haplane runs as %s%s%s since its start; %s): "
+             "restart haplane to apply it",
+             a->run_as ? a->run_as : "root", a->run_as_group ? ":" : "",
+             a->run_as_group ? a->run_as_group : "",
+             a->run_as ? "it cannot become root again" : "it drops privileges only at start");
+    return true;
+}
+
 static void on_reload(struct ev_loop *loop, int signo, void *arg)
 {
     struct daemon *dm = arg;
@@ -216,6 +242,11 @@ static void on_reload(struct ev_loop *loop, int signo, void *arg)
     char err[512];
     struct cfg *next = load_config(dm->sources, err, sizeof(err));
     if (!next) {
+        reject_reload(dm, "", err);
+        return;
+    }
+    if (run_as_changed(dm, next, err, sizeof(err))) {
+        cfg_free(next);
         reject_reload(dm, "", err);
         return;
     }
@@ -270,6 +301,18 @@ static void status_json(struct daemon *dm, struct sbuf *r)
     cfg_summary(dm->cfg, sum, sizeof(sum));
     sbuf_printf(r, "{\"version\":\"%s\",\"pid\":%d,\"uptime_s\":%.3f,", HAPLANE_VERSION,
                 (int)getpid(), (double)(now - dm->started_ns) / NS_PER_S);
+    if (dm->dropped) {
+        sbuf_puts(r, "\"run_as\":{\"user\":");
+        sbuf_json_str(r, dm->ids.user);
+        sbuf_printf(r, ",\"uid\":%u,\"group\":", (unsigned)dm->ids.uid);
+        sbuf_json_str(r, dm->ids.group);
+        sbuf_printf(r,
+                    ",\"gid\":%u,\"capabilities\":[\"CAP_NET_ADMIN\",\"CAP_NET_RAW\","
+                    "\"CAP_NET_BIND_SERVICE\"]},",
+                    (unsigned)dm->ids.gid);
+    } else {
+        sbuf_puts(r, "\"run_as\":null,");
+    }
     sbuf_puts(r, "\"config\":{\"path\":");
     sbuf_json_str(r, dm->config_path);
     sbuf_printf(r, ",\"generation\":%u,\"loaded_s_ago\":%.3f,\"summary\":", dm->generation,
@@ -309,6 +352,9 @@ static void status_text(struct daemon *dm, struct sbuf *r)
     sbuf_printf(r, "config     %s (generation %u, loaded %.1f s ago)\n", dm->config_path,
                 dm->generation, (double)(now - dm->loaded_ns) / NS_PER_S);
     sbuf_printf(r, "           %s\n", sum);
+    if (dm->dropped)
+        sbuf_printf(r, "privileges user %s (uid %u), group %s (gid %u); " PRIV_KEEP_NAMES " only\n",
+                    dm->ids.user, (unsigned)dm->ids.uid, dm->ids.group, (unsigned)dm->ids.gid);
     if (dm->job)
         sbuf_printf(r, "reload     in progress: resolving %zu name%s\n",
                     px_names_count(dm->job->names), px_names_count(dm->job->names) == 1 ? "" : "s");
@@ -357,6 +403,67 @@ static void apply_scheduling(const struct cfg_global *g)
     }
 }
 
+/* Soft and hard limit at least want (never lowered); a failure is logged:
+ * the feature then fails after the drop, logged there too. */
+static void raise_limit(int res, rlim_t want, const char *what)
+{
+    struct rlimit rl;
+    if (getrlimit(res, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        rl.rlim_cur = want;
+        if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+            rl.rlim_max = want;
+        if (setrlimit(res, &rl) < 0)
+            log_warn("main", NULL, "run_as: raising %s: %m", what);
+    }
+}
+
+/* global_defs run_as: drop from root to that user now, before VRRP and
+ * the proxy start (their raw, netlink and listening sockets are opened
+ * with the three capabilities kept, which is also what a reload has) and
+ * before any thread exists (priv/priv.h says why). The control socket,
+ * created as root just before, stays root's: the daemon keeps its open
+ * descriptor. Without run_as the daemon stays as started, and says so. */
+static int drop_privileges(struct daemon *dm)
+{
+    const struct cfg_global *g = &dm->cfg->global;
+    char err[300];
+    bool bset_kept;
+    if (!g->run_as) {
+        if (geteuid() == 0)
+            log_info("main", NULL,
+                     "running as root with the capabilities it was started with; "
+                     "global_defs `run_as USER` drops to USER keeping only " PRIV_KEEP_NAMES
+                     " (docs/operations.md, Least privilege)");
+        return 0;
+    }
+    if (priv_lookup(g->run_as, g->run_as_group, &dm->ids, err, sizeof(err)) < 0) {
+        log_error("main", NULL, "%s", err);
+        return -1;
+    }
+    /* mlockall and realtime are applied after the drop (apply_scheduling):
+     * the limits that let an unprivileged process do them, raised as root */
+    if (g->mlockall)
+        raise_limit(RLIMIT_MEMLOCK, RLIM_INFINITY, "RLIMIT_MEMLOCK for mlockall");
+    if (g->realtime)
+        raise_limit(RLIMIT_RTPRIO, 10, "RLIMIT_RTPRIO for realtime");
+    if (priv_drop(&dm->ids, &bset_kept, err, sizeof(err)) < 0) {
+        log_error("main", NULL, "%s", err);
+        return -1;
+    }
+    dm->dropped = true;
+    log_info("main", NULL,
+             "dropped privileges: running as user %s (uid %u), group %s (gid %u), with "
+             "capabilities " PRIV_KEEP_NAMES " only, no_new_privs set; commands run as %s "
+             "without capabilities",
+             dm->ids.user, (unsigned)dm->ids.uid, dm->ids.group, (unsigned)dm->ids.gid,
+             dm->ids.user);
+    if (bset_kept)
+        log_warn("main", NULL,
+                 "run_as: the capability bounding set could not be reduced (no CAP_SETPCAP): "
+                 "no_new_privs still keeps commands from gaining any capability");
+    return 0;
+}
+
 static int setup(struct daemon *dm, const struct daemon_opts *o)
 {
     char err[512];
@@ -376,6 +483,8 @@ static int setup(struct daemon *dm, const struct daemon_opts *o)
         log_error("ctl", NULL, "%s", err);
         return -1;
     }
+    if (drop_privileges(dm) < 0)
+        return -1;
     if (dm->cfg->ninstances) {
         dm->vrrp = vrrp_start(dm->loop, dm->cfg, err, sizeof(err));
         if (!dm->vrrp) {

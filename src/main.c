@@ -7,11 +7,13 @@
 #include <string.h>
 
 #include "import/import.h"
+#include "conf/conf.h"
 #include "ctl/ctl.h"
 #include "daemon.h"
 #include "log.h"
 #include "manifest/manifest.h"
 #include "preflight/preflight.h"
+#include "track/track.h"
 #include "util/sbuf.h"
 
 /* Exit codes: 0 ok, 1 failure (bad config, daemon error), 2 usage error. */
@@ -227,6 +229,17 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
     return -1;
 }
 
+/* The machine as conf sees it, plus track's enable_script_security rule. */
+static const struct cfg_host *host_with_script_security(void)
+{
+    static struct cfg_host h;
+    if (!h.has_user) {
+        h = *cfg_host_system();
+        h.command_unsafe = track_command_unsafe;
+    }
+    return &h;
+}
+
 /* The configuration sources of run/check/convert. Returns -1 when they are
  * complete, or a usage error's exit code. */
 static int sources(const char *cmd, const char *usage, const struct common *c, enum cfg_facts facts,
@@ -247,6 +260,7 @@ static int sources(const char *cmd, const char *usage, const struct common *c, e
         .haproxy = c->haproxy,
         .config_id = c->config_id,
         .facts = facts,
+        .host = host_with_script_security(),
     };
     return -1;
 }

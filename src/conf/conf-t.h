@@ -89,6 +89,8 @@ struct cfg_global {
     char *script_user;                   /* NULL: keepalived_script if it exists, else nobody */
     char *script_group;                  /* NULL: the primary group of script_user */
     bool enable_script_security;         /* refuse scripts writable by non-root; off */
+    char *run_as;                        /* `haplane run` drops to this user; NULL: stays */
+    char *run_as_group;                  /* NULL: the primary group of run_as */
     uint8_t vrrp_version;                /* default version of instances: 2 or 3; 2 */
     uint32_t garp_master_repeat;         /* GARP/NA per VIP on becoming master; 5 */
     uint64_t garp_master_delay_ms;       /* second burst after this; 0 = none; 5s */
@@ -107,7 +109,7 @@ struct cfg_global {
         struct cfg_pos router_id, script_user, enable_script_security, vrrp_version,
             garp_master_repeat, garp_master_delay, garp_master_refresh, garp_master_refresh_repeat,
             garp_interval, gna_interval, mcast_group4, mcast_group6, realtime, mlockall,
-            quorum_port, quorum_key, metrics_listen;
+            quorum_port, quorum_key, metrics_listen, run_as;
     } at;
 };
 

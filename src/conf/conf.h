@@ -44,10 +44,18 @@ struct cfg_host {
     int (*has_file)(const char *path, void *arg);            /* readable */
     int (*has_user)(const char *user, void *arg);
     void *arg;
+    /* enable_script_security: 1 with why ("/etc/x.sh is writable by
+     * others") when command c, run as global_defs g says, must not run
+     * (track/track.h decides: it knows who runs commands); 0 when it may.
+     * NULL: not checked (cfg_host_system() does not; `haplane run`,
+     * `check` and `convert` add track_command_unsafe). */
+    int (*command_unsafe)(const struct cfg_global *g, const struct cfg_cmd *c, char *why,
+                          size_t len, void *arg);
 };
 const struct cfg_host *cfg_host_system(void);
 
-/* Report every machine fact of cfg that host does not have, with severity
+/* Report every machine fact of cfg that host does not have (and, with
+ * enable_script_security, every command host->command_unsafe refuses), with severity
  * sev (FILE:LINE:COL of the item), except that a missing vrrp_instance
  * interface or VIP `dev` (and then the instance's source address) is always
  * a warning: the instance waits in FAULT until it appears. Returns the

@@ -129,6 +129,15 @@ static void write_global(FILE *f, const struct cfg_global *g)
         fputc('\n', f);
     }
     fprintf(f, "    enable_script_security %s\n", onoff(g->enable_script_security));
+    if (g->run_as) {
+        fputs("    run_as ", f);
+        put_word(f, g->run_as);
+        if (g->run_as_group) {
+            fputc(' ', f);
+            put_word(f, g->run_as_group);
+        }
+        fputc('\n', f);
+    }
     fprintf(f, "    vrrp_version %u\n", g->vrrp_version);
     fprintf(f, "    vrrp_garp_master_repeat %u\n", g->garp_master_repeat);
     fprintf(f, "    vrrp_garp_master_delay %s\n", dur(g->garp_master_delay_ms, a, sizeof(a)));

@@ -97,8 +97,8 @@ static int sys_user(const char *user, void *arg)
 
 const struct cfg_host *cfg_host_system(void)
 {
-    static const struct cfg_host sys = {sys_interface, sys_address, sys_command,
-                                        sys_file,      sys_user,    NULL};
+    static const struct cfg_host sys = {sys_interface, sys_address, sys_command, sys_file,
+                                        sys_user,      NULL,        NULL};
     return &sys;
 }
 
@@ -171,11 +171,30 @@ static void command(struct hctx *x, const struct cfg_cmd *c, const struct cfg_po
              strchr(c->argv[0], '/') ? "an executable file" : "found in PATH");
 }
 
+/* enable_script_security: the command itself and every directory above it
+ * (as written and after symlinks) writable by root only, when it runs
+ * privileged (host->command_unsafe says which). Refused at FILE:LINE here,
+ * so `run` does not start and a reload is rejected, instead of the command
+ * being refused each time it would run. */
+static void secure(struct hctx *x, const struct cfg *cfg, const struct cfg_cmd *c,
+                   const struct cfg_pos *pos)
+{
+    char why[320];
+
+    if (!cfg->global.enable_script_security || !c->argc || !x->h->command_unsafe ||
+        !x->h->has_command(c->argv[0], x->h->arg))
+        return; /* a missing command is reported once, by command() */
+    if (x->h->command_unsafe(&cfg->global, c, why, sizeof(why), x->h->arg))
+        fact(x, pos, "enable_script_security: refusing '%s': %s", c->argv[0], why);
+}
+
 /* notify_* CMD [USER [GROUP]]: both at the directive. */
-static void notify(struct hctx *x, const struct cfg_cmd *c, const struct cfg_pos *pos)
+static void notify(struct hctx *x, const struct cfg *cfg, const struct cfg_cmd *c,
+                   const struct cfg_pos *pos)
 {
     command(x, c, pos);
     user(x, c->user, pos);
+    secure(x, cfg, c, pos);
 }
 
 static void file(struct hctx *x, const char *path, const struct cfg_pos *pos)
@@ -184,7 +203,7 @@ static void file(struct hctx *x, const char *path, const struct cfg_pos *pos)
         fact(x, pos, "file '%s' cannot be read on this host", path);
 }
 
-static void instance(struct hctx *x, const struct cfg_vrrp_instance *vi)
+static void instance(struct hctx *x, const struct cfg *cfg, const struct cfg_vrrp_instance *vi)
 {
     char a[64];
     int waits = awaited_interface(x, vi->interface, &vi->at.interface);
@@ -200,11 +219,11 @@ static void instance(struct hctx *x, const struct cfg_vrrp_instance *vi)
                  "source address %s is not assigned to an interface of this host%s",
                  cfg_format_addr(&vi->src_ip, 0, a, sizeof(a)),
                  waits ? " yet: the instance waits in FAULT until it is" : "");
-    notify(x, &vi->notify_master, &vi->at.notify_master);
-    notify(x, &vi->notify_backup, &vi->at.notify_backup);
-    notify(x, &vi->notify_fault, &vi->at.notify_fault);
-    notify(x, &vi->notify_stop, &vi->at.notify_stop);
-    notify(x, &vi->notify, &vi->at.notify);
+    notify(x, cfg, &vi->notify_master, &vi->at.notify_master);
+    notify(x, cfg, &vi->notify_backup, &vi->at.notify_backup);
+    notify(x, cfg, &vi->notify_fault, &vi->at.notify_fault);
+    notify(x, cfg, &vi->notify_stop, &vi->at.notify_stop);
+    notify(x, cfg, &vi->notify, &vi->at.notify);
 }
 
 size_t cfg_check_host(const struct cfg *cfg, const struct cfg_host *host, enum cfg_severity sev,
@@ -213,14 +232,16 @@ size_t cfg_check_host(const struct cfg *cfg, const struct cfg_host *host, enum c
     struct hctx x = {.h = host ? host : cfg_host_system(), .sev = sev, .d = d};
 
     user(&x, cfg->global.script_user, &cfg->global.at.script_user);
+    user(&x, cfg->global.run_as, &cfg->global.at.run_as);
     for (size_t i = 0; i < cfg->nscripts; i++) {
         const struct cfg_vrrp_script *s = &cfg->scripts[i];
 
         command(&x, &s->cmd, &s->at.script);
         user(&x, s->cmd.user, &s->at.user);
+        secure(&x, cfg, &s->cmd, &s->at.script);
     }
     for (size_t i = 0; i < cfg->ninstances; i++)
-        instance(&x, &cfg->instances[i]);
+        instance(&x, cfg, &cfg->instances[i]);
     for (size_t i = 0; i < cfg->nproxies; i++) {
         const struct cfg_check *c = &cfg->proxies[i].check;
 

@@ -186,6 +186,8 @@ void cfg_free(struct cfg *cfg)
     free(cfg->global.script_user);
     free(cfg->global.quorum_key);
     free(cfg->global.script_group);
+    free(cfg->global.run_as);
+    free(cfg->global.run_as_group);
     for (size_t i = 0; i < cfg->nscripts; i++) {
         free(cfg->scripts[i].name);
         cfg_cmd_free(&cfg->scripts[i].cmd);

@@ -30,6 +30,18 @@ static int h_script_user(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
     return st->nargs > 1 ? cfg_arg_str(cx, &st->arg[1], &g->script_group) : 0;
 }
 
+/* run_as USER [GROUP]: haplane's own (keepalived has no such keyword). */
+static int h_run_as(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
+{
+    struct cfg_global *g = obj;
+
+    if (cfg_arg_str(cx, &st->arg[0], &g->run_as) < 0)
+        return -1;
+    free(g->run_as_group);
+    g->run_as_group = NULL;
+    return st->nargs > 1 ? cfg_arg_str(cx, &st->arg[1], &g->run_as_group) : 0;
+}
+
 /* A keepalived flag that also takes on|off: `nopreempt`, `preempt off`. */
 static int flag(struct cfg_ctx *cx, struct cfg_stmt *st, bool *dst)
 {
@@ -111,6 +123,7 @@ static const struct cfg_directive global_dirs[] = {
     CFG_VAL("quorum_port", G, CFG_V_U32, quorum_port, at.quorum_port, 1, 65535),
     CFG_VAL("quorum_key", G, CFG_V_STR, quorum_key, at.quorum_key, 0, 0),
     CFG_DIR("metrics_listen", 1, 1, CFG_BLK_NO, h_metrics_listen, G, at.metrics_listen),
+    CFG_DIR("run_as", 1, 2, CFG_BLK_NO, h_run_as, G, at.run_as),
 };
 #undef G
 

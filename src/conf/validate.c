@@ -600,6 +600,68 @@ static void check_metrics(struct vctx *v)
     }
 }
 
+/* ---- run_as ---------------------------------------------------------------- */
+
+/* A command's user (its own, or script_user) under run_as: `haplane run`
+ * dropped to run_as at start and keeps no CAP_SETUID/CAP_SETGID, so every
+ * command runs as run_as; another user or group is refused here rather
+ * than failing each time the command would start. */
+static void run_as_cmd(struct vctx *v, const char *what, const char *user, const char *group,
+                       const struct cfg_pos *pos)
+{
+    const struct cfg_global *g = &v->cfg->global;
+
+    if (user && strcmp(user, g->run_as) != 0)
+        verr(v, pos,
+             "%s runs as user '%s', but haplane runs as run_as '%s' and cannot switch users "
+             "(it keeps no CAP_SETUID): remove the user (commands then run as '%s') or make it "
+             "'%s'",
+             what, user, g->run_as, g->run_as, g->run_as);
+    else if (user && group && (!g->run_as_group || strcmp(group, g->run_as_group) != 0))
+        verr(v, pos,
+             "%s runs as group '%s', but haplane runs as run_as '%s' with %s%s%s and cannot "
+             "switch groups (it keeps no CAP_SETGID): remove the group or give run_as the same one",
+             what, group, g->run_as, g->run_as_group ? "group '" : "its primary group",
+             g->run_as_group ? g->run_as_group : "", g->run_as_group ? "'" : "");
+}
+
+static void check_run_as(struct vctx *v)
+{
+    const struct cfg *cfg = v->cfg;
+    const struct cfg_global *g = &cfg->global;
+    char what[160];
+
+    if (!g->run_as)
+        return;
+    if (!strcmp(g->run_as, "root")) {
+        verr(v, &g->at.run_as,
+             "run_as root: there is nothing to drop to; remove run_as to stay root, or name an "
+             "unprivileged user");
+        return;
+    }
+    run_as_cmd(v, "script_user", g->script_user, g->script_group, &g->at.script_user);
+    for (size_t i = 0; i < cfg->nscripts; i++) {
+        const struct cfg_vrrp_script *s = &cfg->scripts[i];
+
+        snprintf(what, sizeof(what), "vrrp_script '%s'", s->name);
+        run_as_cmd(v, what, s->cmd.user, s->cmd.group, &s->at.user);
+    }
+    for (size_t i = 0; i < cfg->ninstances; i++) {
+        const struct cfg_vrrp_instance *in = &cfg->instances[i];
+        const struct cfg_cmd *cmds[] = {&in->notify_master, &in->notify_backup, &in->notify_fault,
+                                        &in->notify_stop, &in->notify};
+        const struct cfg_pos *at[] = {&in->at.notify_master, &in->at.notify_backup,
+                                      &in->at.notify_fault, &in->at.notify_stop, &in->at.notify};
+        const char *kinds[] = {"notify_master", "notify_backup", "notify_fault", "notify_stop",
+                               "notify"};
+
+        for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {
+            snprintf(what, sizeof(what), "%s of vrrp_instance '%s'", kinds[k], in->name);
+            run_as_cmd(v, what, cmds[k]->user, cmds[k]->group, at[k]);
+        }
+    }
+}
+
 static size_t file_rank(const struct cfg *cfg, const char *file)
 {
     for (size_t i = 0; file && i < cfg->nfiles; i++)
@@ -641,6 +703,7 @@ size_t cfg_validate(struct cfg *cfg, struct cfg_diags *d, size_t max_errors)
     check_instances(&v);
     check_unused_scripts(&v);
     check_metrics(&v);
+    check_run_as(&v);
     sort_diags(cfg, d, first);
     return d->nerrors - v.nerr0;
 }

@@ -14,6 +14,8 @@ static const char *const names[MF_CAP_COUNT] = {
     [MF_CAP_KILL] = "KILL",
     [MF_CAP_SYS_NICE] = "SYS_NICE",
     [MF_CAP_IPC_LOCK] = "IPC_LOCK",
+    [MF_CAP_SETPCAP] = "SETPCAP",
+    [MF_CAP_SYS_RESOURCE] = "SYS_RESOURCE",
 };
 
 const char *mf_cap_name(enum mf_cap c)
@@ -48,8 +50,8 @@ static void command(struct mf_caps *o, const struct cfg *cfg, const struct cfg_c
                     const char *what)
 {
     const char *user = cmd->user, *group = cmd->group;
-    if (!cmd->argv)
-        return;
+    if (!cmd->argv || cfg->global.run_as)
+        return; /* run_as: every command runs as the daemon's (dropped) user */
     if (!user) {
         user = cfg->global.script_user;
         group = cfg->global.script_group;
@@ -99,6 +101,22 @@ void mf_caps_derive(const struct cfg *cfg, struct mf_caps *out)
             continue;
         snprintf(what, sizeof(what), "vrrp_script %s", cfg->scripts[i].name);
         command(out, cfg, &cfg->scripts[i].cmd, what);
+    }
+    const char *ra = cfg->global.run_as;
+    if (ra) {
+        need(out, MF_CAP_SETUID, "global_defs run_as %s: dropping from root to %s at start", ra,
+             ra);
+        need(out, MF_CAP_SETGID, "global_defs run_as %s: dropping from root to %s at start", ra,
+             ra);
+        need(out, MF_CAP_SETPCAP,
+             "global_defs run_as %s: reducing the bounding set to the capabilities kept", ra);
+        if (cfg->global.realtime || cfg->global.mlockall)
+            need(out, MF_CAP_SYS_RESOURCE,
+                 "global_defs run_as %s with %s: raising its limit before the drop", ra,
+                 cfg->global.realtime ? "realtime on (RLIMIT_RTPRIO)"
+                                      : "mlockall on "
+                                        "(RLIMIT_MEMLOCK)");
+        return;
     }
     if (cfg->global.realtime)
         need(out, MF_CAP_SYS_NICE, "global_defs realtime on (SCHED_RR)");

@@ -16,7 +16,18 @@
  *                         has no RLIMIT_RTPRIO to use instead)
  *   IPC_LOCK              global_defs `mlockall on` (above RLIMIT_MEMLOCK)
  * A command without any user runs as the daemon's user (keepalived's rule
- * when no keepalived_script user exists), root in the pod: no capability. */
+ * when no keepalived_script user exists), root in the pod: no capability.
+ *
+ * With global_defs `run_as USER` the daemon drops from root to USER at
+ * start (priv/priv.h), and every command runs as USER:
+ *   SETUID, SETGID, SETPCAP  the drop itself (setgroups, setresgid,
+ *                         setresuid; reducing the bounding set), gone from
+ *                         the process right after it
+ *   SYS_RESOURCE          `realtime on` / `mlockall on`: raising
+ *                         RLIMIT_RTPRIO / RLIMIT_MEMLOCK before the drop
+ *                         (SYS_NICE / IPC_LOCK would not survive it)
+ * and no capability for the commands' users (they run as USER: KILL is not
+ * needed either). */
 #ifndef HAPLANE_MANIFEST_CAPS_H
 #define HAPLANE_MANIFEST_CAPS_H
 
@@ -33,6 +44,8 @@ enum mf_cap {
     MF_CAP_KILL,
     MF_CAP_SYS_NICE,
     MF_CAP_IPC_LOCK,
+    MF_CAP_SETPCAP,
+    MF_CAP_SYS_RESOURCE,
     MF_CAP_COUNT
 };
 

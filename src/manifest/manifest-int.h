@@ -46,8 +46,13 @@ struct mf_plan {
     char **args; /* the container's args after the binary */
     size_t nargs;
     struct mf_caps caps;
-    bool tmp;                      /* commands run: an emptyDir on /tmp for them */
-    unsigned grace_s;              /* terminationGracePeriodSeconds */
+    bool tmp;         /* commands run: an emptyDir on /tmp for them */
+    unsigned grace_s; /* terminationGracePeriodSeconds */
+    /* livenessProbe: httpGet on metrics_listen's /healthz when it is set
+     * (live_port != 0; live_host "" for a wildcard address: the kubelet
+     * then asks the pod IP, which is the node's), else exec `status` */
+    char live_host[256];
+    unsigned live_port;
     struct sbuf image_cmds;        /* comment lines: commands the image must provide */
     struct sbuf warnings;          /* lines for stderr */
     char source[MF_PATH_MAX + 64]; /* "FILE" or "KEEPALIVED + HAPROXY", absolute */

@@ -3,11 +3,13 @@
  * in the container, so the configuration needs no change to run there. */
 #include "manifest/manifest-int.h"
 
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/conf.h"
 #include "manifest/path.h"
 
 static int oom(char *err, size_t len)
@@ -251,7 +253,8 @@ static bool named(const char *user)
  * so the pod reads the host's /etc/passwd and /etc/group. */
 static bool names_users(const struct cfg *cfg)
 {
-    if (named(cfg->global.script_user) || named(cfg->global.script_group))
+    if (named(cfg->global.script_user) || named(cfg->global.script_group) ||
+        named(cfg->global.run_as) || named(cfg->global.run_as_group))
         return true;
     for (size_t i = 0; i < cfg->nscripts; i++)
         if (named(cfg->scripts[i].cmd.user) || named(cfg->scripts[i].cmd.group))
@@ -270,6 +273,27 @@ static bool names_users(const struct cfg *cfg)
 /* SIGTERM closes connections over the longest `timeout drain`: give it
  * that, plus 10 s for the VIP handover and exit, and never less than
  * Kubernetes' default 30 s. */
+/* metrics_listen ADDR:PORT: the kubelet probes its /healthz (the main
+ * loop answered within the last second). hostNetwork: the address the
+ * daemon listens on is the node's own, reachable from the kubelet. */
+static void liveness(const struct cfg *cfg, struct mf_plan *p)
+{
+    const struct cfg_endpoint *e = &cfg->global.metrics_listen;
+    p->live_port = e->port;
+    p->live_host[0] = 0;
+    if (!e->port)
+        return;
+    if (e->kind == CFG_HOST_NAME && e->name) {
+        snprintf(p->live_host, sizeof(p->live_host), "%s", e->name);
+    } else if (e->kind == CFG_HOST_ADDR) {
+        static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+        bool any = e->addr.family == AF_INET ? e->addr.u.v4.s_addr == INADDR_ANY
+                                             : !memcmp(&e->addr.u.v6, &any6, sizeof(any6));
+        if (!any)
+            cfg_format_addr(&e->addr, 0, p->live_host, sizeof(p->live_host));
+    }
+}
+
 static unsigned grace_seconds(const struct cfg *cfg)
 {
     uint64_t ms = 0;
@@ -300,6 +324,7 @@ int mf_plan_build(const struct cfg *cfg, const struct mf_opts *o, struct mf_plan
         return oom(err, errlen);
     mf_caps_derive(cfg, &p->caps);
     p->grace_s = grace_seconds(cfg);
+    liveness(cfg, p);
     if (p->image_cmds.failed || p->warnings.failed)
         return oom(err, errlen);
     return 0;

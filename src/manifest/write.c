@@ -128,6 +128,19 @@ static void probe(struct w *w, const char *name, int period, int timeout, int fa
                 period, timeout, failures);
 }
 
+static void http_probe(struct w *w, const struct mf_plan *p, const char *name, int period,
+                       int timeout, int failures)
+{
+    sbuf_printf(w->b, "    %s:\n      httpGet:\n", name);
+    if (p->live_host[0])
+        kv(w, 8, "host", p->live_host);
+    kv(w, 8, "path", "/healthz");
+    sbuf_printf(w->b, "        port: %u\n        scheme: HTTP\n", p->live_port);
+    sbuf_printf(w->b,
+                "      periodSeconds: %d\n      timeoutSeconds: %d\n      failureThreshold: %d\n",
+                period, timeout, failures);
+}
+
 static void resources(struct w *w)
 {
     sbuf_puts(w->b, "    # no CPU limit: CFS throttling would delay the VRRP timers (a late\n"
@@ -207,7 +220,16 @@ int mf_write(const struct mf_plan *p, const char *image, struct sbuf *out, char 
     probe(&w, "startupProbe", 2, 5, 30);
     sbuf_puts(out, "    # a main loop that stops answering for 15 s is restarted (the VIP has\n"
                    "    # expired from this node long before: it is installed with a lifetime)\n");
-    probe(&w, "livenessProbe", 5, 5, 3);
+    if (p->live_port) {
+        sbuf_puts(out, "    # /healthz of metrics_listen: 200 while the main loop answered\n"
+                       "    # within the last second\n");
+        http_probe(&w, p, "livenessProbe", 5, 5, 3);
+    } else {
+        sbuf_puts(out,
+                  "    # no metrics_listen in the configuration, so no /healthz to ask: the\n"
+                  "    # control socket's `status` (answered by the same main loop) instead\n");
+        probe(&w, "livenessProbe", 5, 5, 3);
+    }
     resources(&w);
     mounts(&w, p);
     volumes(&w, p);

@@ -164,6 +164,14 @@ static const char *state_str(int s)
     return vrrp_state_name((enum vrrp_state)s);
 }
 
+/* The state machine's table column that made the change: "master-down",
+ * "adv-higher", "priority-changed", ... (vrrp/fsm.c), the same word the
+ * "FROM -> TO: why" log line's event has. */
+static const char *ev_str(int e)
+{
+    return vrrp_event_name((enum vrrp_event)e);
+}
+
 static const char *rx_err_str(int e)
 {
     return vrrp_rx_err_str((enum vrrp_rx_err)e);
@@ -245,8 +253,6 @@ static const struct simple vrrp_simple[] = {
      "vips_held", 1},
     {"haplane_vrrp_vips_failed", MX_GAUGE, "VIPs that should be installed here but are not.",
      "vips_failed", 1},
-    {"haplane_vrrp_transitions_total", MX_COUNTER, "VRRP state changes.", "counters.transitions",
-     1},
     {"haplane_vrrp_became_master_total", MX_COUNTER, "Transitions to MASTER.",
      "counters.became_master", 1},
     {"haplane_vrrp_adverts_sent_total", MX_COUNTER, "VRRP advertisements sent.",
@@ -350,6 +356,12 @@ static void emit_vrrp(struct sbuf *o, const struct mx_json *j, const struct objs
                                 "state", 0},
                "state", state_str, VRRP_STATE_COUNT);
     emit_table(o, j, in, vrrp_simple, sizeof(vrrp_simple) / sizeof(vrrp_simple[0]));
+    emit_enum(o, j, in,
+              &(struct simple){"haplane_vrrp_transitions_total", MX_COUNTER,
+                               "VRRP state changes, by reason: the state machine event that made "
+                               "the change (master-down, adv-higher, priority-changed, ...).",
+                               "counters.transitions_by_reason", 0},
+              "reason", ev_str, 0, VRRP_EV_COUNT);
     emit_enum(o, j, in,
               &(struct simple){"haplane_vrrp_adverts_dropped_total", MX_COUNTER,
                                "VRRP packets for this instance dropped, by reason.",

@@ -66,10 +66,13 @@ void track_start_error(const char *argv0, int e, char *buf, size_t len);
 int track_path_search(const char *name, const char *path, char *buf, size_t len);
 
 /* enable_script_security for argv0 run as ra. A command that runs as uid 0
- * or gid 0 (or is set-uid/gid root) must not be reachable through a path
- * any component of which (as written and after resolving symlinks) is
- * unsafe by track_stat_unsafe. Returns 0 when safe (or not run as root),
- * -1 when unsafe, not found or unreadable, with the reason in why. */
-int track_secure_check(const char *argv0, const struct track_runas *ra, char *why, size_t len);
+ * or gid 0 (or is set-uid/gid root), or any command when always (the
+ * daemon dropped to run_as and the command runs as that user: whoever can
+ * rewrite it can signal and outlast the daemon), must not be reachable
+ * through a path any component of which (as written and after resolving
+ * symlinks) is unsafe by track_stat_unsafe. Returns 0 when safe (or not
+ * checked), -1 when unsafe, not found or unreadable, with the reason in why. */
+int track_secure_check(const char *argv0, const struct track_runas *ra, bool always, char *why,
+                       size_t len);
 
 #endif

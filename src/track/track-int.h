@@ -50,6 +50,7 @@ struct track_script {
 /* Default run-as policy from global_defs. */
 struct track_policy {
     bool security;          /* enable_script_security */
+    bool run_as;            /* global_defs run_as: def is that user, the daemon's own */
     bool def_ok;            /* def is usable */
     bool def_self;          /* def is the daemon itself (no keepalived_script) */
     struct track_runas def; /* script_user, keepalived_script or ourselves */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "track/track-int.h"
@@ -35,6 +36,16 @@ static void policy_load(struct track_policy *p, const struct cfg_global *g)
     memset(p, 0, sizeof(*p));
     p->root_warned = warned;
     p->security = g->enable_script_security;
+    if (g->run_as) {
+        /* the daemon is that user now (daemon.c dropped to it before
+         * tracking started); validation refused any other script_user */
+        p->run_as = true;
+        if (track_runas_lookup(g->run_as, g->run_as_group, &p->def, e, sizeof(e)) == 0)
+            p->def_ok = true;
+        else
+            snprintf(p->def_err, sizeof(p->def_err), "run_as: %s", e);
+        return;
+    }
     if (g->script_user) {
         if (track_runas_lookup(g->script_user, g->script_group, &p->def, e, sizeof(e)) == 0)
             p->def_ok = true;
@@ -113,9 +124,50 @@ int track_runas_for(struct track *t, const char *argv0, const char *user, const 
         if (p->def_self && ra->uid == 0)
             warn_root_once(p);
     }
-    if (p->security && track_secure_check(argv0, ra, e, sizeof(e)) < 0) {
+    if (p->run_as && user && !group && ra->uid == p->def.uid) {
+        /* `user RUN_AS` without a group: run_as's group, as the daemon has */
+        ra->gid = p->def.gid;
+        ra->set_ids = ra->uid != geteuid() || ra->gid != getegid();
+    }
+    if (p->run_as && ra->set_ids) {
+        snprintf(why, len,
+                 "haplane runs as run_as %s (uid %u) and cannot switch to user %s (uid %u, "
+                 "gid %u)",
+                 p->def.user, (unsigned)p->def.uid, ra->user, (unsigned)ra->uid, (unsigned)ra->gid);
+        return -1;
+    }
+    if (p->security && track_secure_check(argv0, ra, p->run_as, e, sizeof(e)) < 0) {
         snprintf(why, len, "enable_script_security: %s", e);
         return -1;
+    }
+    return 0;
+}
+
+/* cfg_host.command_unsafe: the rule track_runas_for applies when a
+ * command is about to run, applied to the configuration instead (the
+ * refusals of users that do not exist are the host check's own). */
+int track_command_unsafe(const struct cfg_global *g, const struct cfg_cmd *c, char *why, size_t len,
+                         void *arg)
+{
+    struct track_policy p;
+    struct track_runas ra;
+    char e[160];
+    memset(&p, 0, sizeof(p));
+    p.root_warned = true;
+    policy_load(&p, g);
+    if (!g->enable_script_security || !c->argc)
+        return 0;
+    if (c->user && !p.run_as) {
+        if (track_runas_lookup(c->user, c->group, &ra, e, sizeof(e)) < 0)
+            return 0;
+    } else if (p.def_ok) {
+        ra = p.def;
+    } else {
+        return 0; /* no default user: refused when it would run, with why */
+    }
+    if (track_secure_check(c->argv[0], &ra, p.run_as, e, sizeof(e)) < 0) {
+        snprintf(why, len, "%s", e);
+        return 1;
     }
     return 0;
 }

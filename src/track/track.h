@@ -16,9 +16,12 @@
  * their own process group, as the command's `user`, else global_defs
  * script_user, else keepalived_script if that user exists, else the daemon's
  * own user (root: warned once, at start when the config has such a
- * command). With enable_script_security a command that would run as root
- * from a path writable by a non-root user is refused (logged, counted as
- * failed), and so is one that would fall back to the daemon's own user.
+ * command). With global_defs run_as the daemon has dropped to that user
+ * before tracking starts and every command runs as it (validation refuses
+ * any other user; one here is refused too). With enable_script_security a
+ * command that would run as root, or as the run_as user, from a path
+ * writable by a non-root user is refused (logged, counted as failed), and
+ * so is one that would fall back to the daemon's own user.
  *
  * Everything runs on the caller's event loop; nothing blocks it except the
  * user lookups (getpwnam_r: at start and reload, and for each notify command
@@ -36,6 +39,13 @@
 #include "util/sbuf.h"
 
 struct track;
+
+/* cfg_host.command_unsafe (conf/conf.h): the enable_script_security rule of
+ * the commands, applied to a configuration. `haplane run` and `check` load
+ * with it, so an unsafe script is refused at its FILE:LINE before anything
+ * runs. 1 with why when c must not run, else 0. */
+int track_command_unsafe(const struct cfg_global *g, const struct cfg_cmd *c, char *why, size_t len,
+                         void *arg);
 
 /* Called on the loop whenever a verdict changes (a script went init/down/up,
  * a watched link went up/down), once per batch of changes. The callback may

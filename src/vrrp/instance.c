@@ -284,6 +284,8 @@ void vrrp_inst_preempt_advert(struct vrrp_inst *in)
 static void on_state_change(struct vrrp_inst *in, const struct vrrp_fsm_result *r)
 {
     in->transitions++;
+    if ((unsigned)r->event < VRRP_EV_COUNT)
+        in->transitions_by[r->event]++;
     in->since_ns = ev_clock_ns();
     snprintf(in->last_reason, sizeof(in->last_reason), "%s", r->reason);
     if (r->to == VRRP_STATE_MASTER)

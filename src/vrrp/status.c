@@ -128,7 +128,15 @@ static void json_instance(struct sbuf *b, const struct vrrp_inst *in)
                 in->notify_running, (unsigned long long)in->notify_coalesced,
                 (unsigned long long)in->preempt_adverts);
     json_drops(b, in->rx_drops);
-    sbuf_puts(b, "}");
+    sbuf_puts(b, ",\"transitions_by_reason\":{");
+    for (int e = 0, first = 1; e < VRRP_EV_COUNT; e++) {
+        if (!in->transitions_by[e])
+            continue;
+        sbuf_printf(b, "%s\"%s\":%llu", first ? "" : ",", vrrp_event_name((enum vrrp_event)e),
+                    (unsigned long long)in->transitions_by[e]);
+        first = 0;
+    }
+    sbuf_puts(b, "}}");
     json_gaps(b, in);
     sbuf_puts(b, "}");
 }

@@ -126,6 +126,7 @@ struct vrrp_inst {
     /* counters */
     uint64_t rx_adverts, tx_adverts, tx_errors, transitions, became_master, vip_errors;
     uint64_t garps_sent;
+    uint64_t transitions_by[VRRP_EV_COUNT]; /* by the fsm's table column (the reason) */
     /* notify: one round of commands at a time (notify() in instance.c) */
     unsigned notify_running; /* commands of this instance still running */
     int notify_pending;      /* a change arrived meanwhile */

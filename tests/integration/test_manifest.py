@@ -145,12 +145,20 @@ def check_fixed_fields(pod):
     assert sc["allowPrivilegeEscalation"] is False
     assert sc["readOnlyRootFilesystem"] is True
     assert sc["capabilities"]["drop"] == ["ALL"]
+    assert c["startupProbe"]["exec"]["command"] == STATUS, c["startupProbe"]
     for name in ("startupProbe", "livenessProbe"):
         p = c[name]
-        assert p["exec"]["command"] == STATUS, p
         assert all(isinstance(p[k], int) and p[k] > 0
                    for k in ("periodSeconds", "timeoutSeconds", "failureThreshold")), p
     live = c["livenessProbe"]
+    # exactly one handler: httpGet on metrics_listen's /healthz, else exec `status`
+    assert len({"exec", "httpGet", "tcpSocket", "grpc"} & set(live)) == 1, live
+    if "httpGet" in live:
+        assert live["httpGet"]["path"] == "/healthz", live
+        assert live["httpGet"]["scheme"] == "HTTP", live
+        assert isinstance(live["httpGet"]["port"], int) and 0 < live["httpGet"]["port"] < 65536
+    else:
+        assert live["exec"]["command"] == STATUS, live
     assert live["periodSeconds"] * live["failureThreshold"] <= 30
     res = c["resources"]
     assert res["requests"] == {"cpu": "100m", "memory": "64Mi"}
@@ -199,6 +207,67 @@ def test_native_every_feature(haplane_bin, tmp_path):
     # comments say why each capability is there
     assert "# proxy apiserver binds port 443" in cp.stdout
     assert "# notify_master of vrrp_instance apiserver runs as user haplane-notify" in cp.stdout
+
+
+def test_liveness_without_metrics_listen_execs_status(haplane_bin, tmp_path):
+    d = write_full(tmp_path)
+    cp = manifest(haplane_bin, "-f", str(d / "haplane.conf"))
+    live = container(pod_of(cp))["livenessProbe"]
+    assert live["exec"]["command"] == STATUS and "httpGet" not in live
+    assert "# no metrics_listen in the configuration, so no /healthz to ask" in cp.stdout
+
+
+@pytest.mark.parametrize("listen,host", [
+    ("127.0.0.1:9100", "127.0.0.1"),
+    ("[::1]:9100", "::1"),
+    ("198.18.0.11:10299", "198.18.0.11"),
+    ("0.0.0.0:9100", None),  # wildcard: the kubelet asks the pod IP (the node's)
+])
+def test_liveness_on_healthz_with_metrics_listen(haplane_bin, tmp_path, listen, host):
+    conf = tmp_path / "m.conf"
+    conf.write_text("global_defs {\n    metrics_listen %s\n}\n"
+                    "proxy api {\n    bind 127.0.0.1:16443\n"
+                    "    server m1 192.168.200.151:6443\n}\n" % listen)
+    cp = manifest(haplane_bin, "-f", str(conf))
+    pod = pod_of(cp)
+    check_fixed_fields(pod)
+    live = container(pod)["livenessProbe"]
+    want = {"path": "/healthz", "port": int(listen.rsplit(":", 1)[1]), "scheme": "HTTP"}
+    if host:
+        want["host"] = host
+    assert live["httpGet"] == want, live
+    assert "exec" not in live
+    # the startup probe still waits for the control socket
+    assert container(pod)["startupProbe"]["exec"]["command"] == STATUS
+
+
+def test_run_as_capabilities(haplane_bin, tmp_path):
+    """run_as: the drop's own capabilities, none for the commands' users (they run as
+    the run_as user), and the host's user database."""
+    conf = tmp_path / "ra.conf"
+    conf.write_text("""global_defs {
+    run_as nobody
+    realtime on
+}
+vrrp_script chk {
+    script "/etc/haplane/check.sh"
+}
+vrrp_instance apiserver {
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    virtual_ipaddress { 192.168.200.154/24 }
+    track_script { chk }
+    notify_master "/usr/local/libexec/vip-up.sh"
+}
+""")
+    cp = manifest(haplane_bin, "-f", str(conf))
+    pod = pod_of(cp)
+    check_fixed_fields(pod)
+    assert container(pod)["securityContext"]["capabilities"]["add"] == [
+        "NET_ADMIN", "NET_RAW", "SETUID", "SETGID", "SETPCAP", "SYS_RESOURCE"]
+    assert "# global_defs run_as nobody: dropping from root to nobody at start" in cp.stdout
+    assert {"/etc/passwd", "/etc/group"} <= host_files(pod)
 
 
 def test_image_and_config_path(haplane_bin, tmp_path):
@@ -394,10 +463,10 @@ kill $pid 2>/dev/null; wait
 """
 
 
-def run_with_caps(haplane_bin, tmp_path, caps):
+def run_with_caps(haplane_bin, tmp_path, caps, text=CAPS_CONF):
     """(the daemon's status or None, eth0's IPv4 addresses, its log)."""
     conf, sock, st, log = (tmp_path / n for n in ("caps.conf", "c.sock", "st.json", "d.log"))
-    conf.write_text(CAPS_CONF)
+    conf.write_text(text)
     if st.exists():
         st.unlink()
     sh = CAPS_SH.format(caps=",".join("+" + c.lower() for c in caps), bin=haplane_bin,
@@ -447,6 +516,36 @@ def test_manifest_capabilities_run_the_daemon(haplane_bin, tmp_path):
         status, out, log = without(cap)
         vi = status["vrrp"]["instances"][0]
         assert vi["state"] == "FAULT" and "script chk" in vi["reason"], (cap, vi, log)
+
+
+def test_manifest_capabilities_run_the_daemon_with_run_as(haplane_bin, tmp_path):
+    """With run_as the manifest's capabilities are the three plus what the drop takes:
+    under exactly those the daemon drops to nobody, becomes MASTER with the VIP, binds
+    :443 and runs its script; without SETUID or SETGID it cannot drop and does not
+    start; without SETPCAP it runs but says its bounding set stays."""
+    text = "global_defs {\n    run_as nobody\n}\n" + CAPS_CONF
+    conf = tmp_path / "caps.conf"
+    conf.write_text(text)
+    caps = container(pod_of(manifest(haplane_bin, "-f", str(conf))))[
+        "securityContext"]["capabilities"]["add"]
+    assert caps == ["NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE", "SETUID", "SETGID", "SETPCAP"]
+    status, out, log = run_with_caps(haplane_bin, tmp_path, caps, text)
+    assert status is not None, log
+    assert status["run_as"]["user"] == "nobody", status["run_as"]
+    vi = status["vrrp"]["instances"][0]
+    assert vi["state"] == "MASTER" and vi["vips_held"] is True, (vi, log)
+    assert vi["tracks"][0]["ok"] is True, (vi, log)
+    assert "192.0.2.100/24" in out, out
+    assert status["proxies"]["api"]["binds"] == ["*:443"]
+    assert "bounding set could not be reduced" not in log, log
+    for cap, words in (("SETUID", "run_as: setresuid"), ("SETGID", "run_as: setgroups")):
+        status, out, log = run_with_caps(haplane_bin, tmp_path, [c for c in caps if c != cap],
+                                         text)
+        assert "running: no" in out and words in log, (cap, out, log)
+    status, out, log = run_with_caps(haplane_bin, tmp_path,
+                                     [c for c in caps if c != "SETPCAP"], text)
+    assert status is not None and "192.0.2.100/24" in out, (out, log)
+    assert "the capability bounding set could not be reduced (no CAP_SETPCAP)" in log, log
 
 
 def test_fence_certificates_are_mounted(haplane_bin, tmp_path):

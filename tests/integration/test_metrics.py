@@ -122,6 +122,12 @@ def test_scrape_passes_promtool_and_has_the_metrics(lab, masters, haplane_bin):
     assert samples(text, "haplane_vrrp_priority") == {'{vrrp_instance="apiserver"}': 100}
     assert samples(text, "haplane_vrrp_adverts_sent_total")['{vrrp_instance="apiserver"}'] > 0
     assert samples(text, "haplane_vrrp_vips_held") == {'{vrrp_instance="apiserver"}': 1}
+    # transitions by reason: the fixed set of state machine events, zeros included;
+    # master1 came up INIT -> BACKUP -> MASTER (two changes, each under its event)
+    tr = samples(text, "haplane_vrrp_transitions_total")
+    assert len(tr) == 18, sorted(tr)
+    assert sum(tr.values()) >= 2, tr
+    assert tr['{vrrp_instance="apiserver",reason="master-down"}'] >= 1, tr
     # the self-expiring VIP (lifetime 2 s) is renewed every 2/3 s while master
     wait_for(lambda: samples(get(lab, "master1", "master1", "/metrics")[1],
                              "haplane_vrrp_vip_refreshes_total")['{vrrp_instance="apiserver"}'] > 0,
@@ -206,7 +212,7 @@ def test_prometheus_sees_the_failover(lab, masters, prometheus):
     wait_for(lambda: len(prom_query(lab, "up == 1") or {}) == 3, 15, 0.2,
              what="prometheus to scrape the three masters")
     wait_for(lambda: master_target(lab) == [t1], 10, 0.2, what="prometheus to see master1 MASTER")
-    before = prom_query(lab, "haplane_vrrp_transitions_total")[t2]
+    before = prom_query(lab, "sum by (instance) (haplane_vrrp_transitions_total)")[t2]
     lab.fail("master1")
     try:
         wait_for(lambda: VIP in lab.addresses("master2", 4), 10, 0.05,
@@ -214,7 +220,9 @@ def test_prometheus_sees_the_failover(lab, masters, prometheus):
         # master1 cannot be scraped any more: its series go stale and master2's turns 1
         wait_for(lambda: master_target(lab) == [t2], 15, 0.2,
                  what="prometheus to see master2 MASTER")
-        assert prom_query(lab, "haplane_vrrp_transitions_total")[t2] > before
+        assert prom_query(lab, "sum by (instance) (haplane_vrrp_transitions_total)")[t2] > before
+        # the takeover is counted under its reason: master1 went silent
+        assert prom_query(lab, 'haplane_vrrp_transitions_total{reason="master-down"}')[t2] >= 1
         assert prom_query(lab, "up")[t1] == 0
         # master2 measured the gap: master1's last advert to its own VIP installed
         m2 = get(lab, "node1", "master2", "/metrics")[1]

@@ -623,6 +623,38 @@ static void metrics_listen(void **state)
                "of proxy 'p'\n");
 }
 
+/* run_as USER [GROUP]: off by default, kept by the canonical dump; with it,
+ * every command user and script_user must be that user (the daemon cannot
+ * switch users after the drop), a group that of run_as; run_as root is
+ * refused. Errors at the offending directive. */
+static void run_as(void **state)
+{
+    struct cfg *c = load_ok("global_defs {\n router_id x\n}\n");
+    assert_null(c->global.run_as);
+    char *dump = canon(c);
+    assert_null(strstr(dump, "run_as"));
+    free(dump);
+    cfg_free(c);
+    c = load_ok("global_defs {\n run_as haplane hagroup\n script_user haplane hagroup\n}\n");
+    assert_string_equal(c->global.run_as, "haplane");
+    assert_string_equal(c->global.run_as_group, "hagroup");
+    dump = canon(c);
+    assert_non_null(strstr(dump, "    run_as haplane hagroup\n"));
+    free(dump);
+    cfg_free(c);
+    load_fails("global_defs {\n run_as haplane\n script_user nobody\n}\n",
+               "t.conf:3:14: error: script_user runs as user 'nobody', but haplane runs as run_as "
+               "'haplane' and cannot switch users (it keeps no CAP_SETUID): remove the user "
+               "(commands then run as 'haplane') or make it 'haplane'\n");
+    load_fails("global_defs {\n run_as haplane\n script_user haplane wheel\n}\n",
+               "t.conf:3:14: error: script_user runs as group 'wheel', but haplane runs as "
+               "run_as 'haplane' with its primary group and cannot switch groups (it keeps no "
+               "CAP_SETGID): remove the group or give run_as the same one\n");
+    load_fails("global_defs {\n run_as root\n}\n",
+               "t.conf:2:9: error: run_as root: there is nothing to drop to; remove run_as to "
+               "stay root, or name an unprivileged user\n");
+}
+
 /* unicast_peer ADDR [min_ttl N] [max_ttl N]: per peer, kept by the
  * canonical dump; errors at the option. */
 static void peer_ttl_range(void **state)
@@ -848,6 +880,7 @@ int main(void)
         cmocka_unit_test(check_line_replaces),
         cmocka_unit_test(peer_ttl_range),
         cmocka_unit_test(metrics_listen),
+        cmocka_unit_test(run_as),
         cmocka_unit_test(warnings),
         cmocka_unit_test(hedge_timeout),
         cmocka_unit_test(round_trip_quoting),

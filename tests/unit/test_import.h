@@ -24,8 +24,8 @@ __attribute__((unused)) static int yes_addr(const struct cfg_addr *a, void *arg)
     return 1;
 }
 
-__attribute__((unused)) static const struct cfg_host everything = {yes_name, yes_addr, yes_name,
-                                                                   yes_name, yes_name, NULL};
+__attribute__((unused)) static const struct cfg_host everything = {
+    yes_name, yes_addr, yes_name, yes_name, yes_name, NULL, NULL};
 
 /* Load fixture files of tests/fixtures/compat (NULL: absent) with
  * config-id id; expect success and exactly `warnings` (NULL: any). */

@@ -166,7 +166,7 @@ static void kubeadm_guide(void **state)
     assert_int_equal(px->check.expect, 200);
     assert_int_equal(px->check.interval_ms, 2000);
     assert_int_equal(px->check.fast_interval_ms, 500); /* no fastinter: the suspect interval */
-    assert_int_equal(px->check.timeout_ms, 12000); /* min(connect 5s, inter 2s) + check 10s */
+    assert_int_equal(px->check.timeout_ms, 12000);     /* min(connect 5s, inter 2s) + check 10s */
     assert_int_equal(px->check.fall, 3);
     assert_int_equal(px->check.rise, 2);
     assert_int_equal(px->check.verify, CFG_VERIFY_NONE);
@@ -247,43 +247,44 @@ static void several_instances(void **state)
     const char *f = COMPAT "multi/keepalived.conf";
     struct cfg *c = import_ok(
         "multi/keepalived.conf", "listen/haproxy.cfg", NULL,
-        COMPAT "multi/keepalived.conf:5:5: warning: 'notification_email' is not supported; "
-               "ignored (haplane sends no e-mail; use notify scripts)\n" COMPAT
-               "multi/keepalived.conf:8:5: warning: 'notification_email_from' is not supported; "
-               "ignored (haplane sends no e-mail; use notify scripts)\n" COMPAT
-               "multi/keepalived.conf:9:5: warning: 'smtp_server' is not supported; ignored "
-               "(haplane sends no e-mail; use notify scripts)\n" COMPAT
-               "multi/keepalived.conf:10:5: warning: 'smtp_connect_timeout' is not supported; "
-               "ignored (haplane sends no e-mail; use notify scripts)\n" COMPAT
-               "multi/keepalived.conf:43:5: warning: 'smtp_alert' is not supported; ignored "
-               "(haplane sends no e-mail; use notify scripts)\n" COMPAT
-               "multi/keepalived.conf:53:37: warning: virtual_ipaddress option 'brd' is not "
-               "supported; ignored\n" COMPAT
-               "multi/keepalived.conf:53:54: warning: virtual_ipaddress option 'scope' is not "
-               "supported; ignored\n" COMPAT
-               "listen/haproxy.cfg:6:5: warning: 'user' is not supported; ignored (haplane runs "
-               "in the foreground; process settings do not apply)\n" COMPAT
-               "listen/haproxy.cfg:7:5: warning: 'group' is not supported; ignored (haplane runs "
-               "in the foreground; process settings do not apply)\n" COMPAT
-               "listen/haproxy.cfg:8:5: warning: 'pidfile' is not supported; ignored (haplane "
-               "runs in the foreground; process settings do not apply)\n" COMPAT
-               "listen/haproxy.cfg:9:5: warning: 'stats' is not supported; ignored ("
-               "metrics_listen in global_defs serves Prometheus /metrics and a status page at /)\n" COMPAT
-               "listen/haproxy.cfg:20:5: warning: 'option tcplog' is not supported; ignored "
-               "(haplane logs to stderr in its own format)\n" COMPAT
-               "listen/haproxy.cfg:16:20: warning: 'timeout client 1h', 'timeout server 1h', "
-               "'timeout tunnel 4h' become 'timeout idle 4h' of proxy 'kube-apiserver': haplane "
-               "has one idle timeout for both sides (the largest)\n" COMPAT
-               "multi/keepalived.conf:41:9: warning: track_script 'chk_haproxy' only checks that "
-               "haproxy runs ('killall -0 haproxy'); haplane is the proxy, so it becomes "
-               "'track_proxy kube-apiserver weight -20': the priority moves while proxy "
-               "'kube-apiserver' has no healthy server, as soon as its checks say so (instead of "
-               "after 1 failed run of the script, one every 2s)\n" COMPAT
-               "multi/keepalived.conf:57:9: warning: track_script 'chk_haproxy' only checks that "
-               "haproxy runs ('killall -0 haproxy'); haplane is the proxy, so it becomes "
-               "'track_proxy kube-apiserver weight -20': the priority moves while proxy "
-               "'kube-apiserver' has no healthy server, as soon as its checks say so (instead of "
-               "after 1 failed run of the script, one every 2s)\n");
+        COMPAT
+        "multi/keepalived.conf:5:5: warning: 'notification_email' is not supported; "
+        "ignored (haplane sends no e-mail; use notify scripts)\n" COMPAT
+        "multi/keepalived.conf:8:5: warning: 'notification_email_from' is not supported; "
+        "ignored (haplane sends no e-mail; use notify scripts)\n" COMPAT
+        "multi/keepalived.conf:9:5: warning: 'smtp_server' is not supported; ignored "
+        "(haplane sends no e-mail; use notify scripts)\n" COMPAT
+        "multi/keepalived.conf:10:5: warning: 'smtp_connect_timeout' is not supported; "
+        "ignored (haplane sends no e-mail; use notify scripts)\n" COMPAT
+        "multi/keepalived.conf:43:5: warning: 'smtp_alert' is not supported; ignored "
+        "(haplane sends no e-mail; use notify scripts)\n" COMPAT
+        "multi/keepalived.conf:53:37: warning: virtual_ipaddress option 'brd' is not "
+        "supported; ignored\n" COMPAT
+        "multi/keepalived.conf:53:54: warning: virtual_ipaddress option 'scope' is not "
+        "supported; ignored\n" COMPAT
+        "listen/haproxy.cfg:6:5: warning: 'user' is not supported; ignored (haplane runs "
+        "in the foreground; process settings do not apply)\n" COMPAT
+        "listen/haproxy.cfg:7:5: warning: 'group' is not supported; ignored (haplane runs "
+        "in the foreground; process settings do not apply)\n" COMPAT
+        "listen/haproxy.cfg:8:5: warning: 'pidfile' is not supported; ignored (haplane "
+        "runs in the foreground; process settings do not apply)\n" COMPAT
+        "listen/haproxy.cfg:9:5: warning: 'stats' is not supported; ignored ("
+        "metrics_listen in global_defs serves Prometheus /metrics and a status page at /)\n" COMPAT
+        "listen/haproxy.cfg:20:5: warning: 'option tcplog' is not supported; ignored "
+        "(haplane logs to stderr in its own format)\n" COMPAT
+        "listen/haproxy.cfg:16:20: warning: 'timeout client 1h', 'timeout server 1h', "
+        "'timeout tunnel 4h' become 'timeout idle 4h' of proxy 'kube-apiserver': haplane "
+        "has one idle timeout for both sides (the largest)\n" COMPAT
+        "multi/keepalived.conf:41:9: warning: track_script 'chk_haproxy' only checks that "
+        "haproxy runs ('killall -0 haproxy'); haplane is the proxy, so it becomes "
+        "'track_proxy kube-apiserver weight -20': the priority moves while proxy "
+        "'kube-apiserver' has no healthy server, as soon as its checks say so (instead of "
+        "after 1 failed run of the script, one every 2s)\n" COMPAT
+        "multi/keepalived.conf:57:9: warning: track_script 'chk_haproxy' only checks that "
+        "haproxy runs ('killall -0 haproxy'); haplane is the proxy, so it becomes "
+        "'track_proxy kube-apiserver weight -20': the priority moves while proxy "
+        "'kube-apiserver' has no healthy server, as soon as its checks say so (instead of "
+        "after 1 failed run of the script, one every 2s)\n");
     const struct cfg_vrrp_instance *api = &c->instances[0], *ing = &c->instances[1];
 
     assert_int_equal(c->nscripts, 1);
@@ -379,27 +380,28 @@ static void global_settings(void **state)
     const char *f = COMPAT "globals/keepalived.conf";
     struct cfg *c = import_ok(
         "globals/keepalived.conf", NULL, NULL,
-        COMPAT "globals/keepalived.conf:4:5: warning: 'notification_email' is not supported; "
-               "ignored (haplane sends no e-mail; use notify scripts)\n" COMPAT
-               "globals/keepalived.conf:8:5: warning: 'notification_email_from' is not "
-               "supported; ignored (haplane sends no e-mail; use notify scripts)\n" COMPAT
-               "globals/keepalived.conf:9:5: warning: 'smtp_server' is not supported; ignored "
-               "(haplane sends no e-mail; use notify scripts)\n" COMPAT
-               "globals/keepalived.conf:10:5: warning: 'smtp_connect_timeout' is not supported; "
-               "ignored (haplane sends no e-mail; use notify scripts)\n" COMPAT
-               "globals/keepalived.conf:21:5: warning: 'max_auto_priority' is not supported; "
-               "ignored (use 'realtime on' for a realtime scheduling class)\n" COMPAT
-               "globals/keepalived.conf:22:5: warning: 'enable_snmp_vrrp' is not supported; "
-               "ignored (no SNMP or D-Bus; "
-               "metrics_listen in global_defs serves Prometheus /metrics and a status page at /)\n" COMPAT
-               "globals/keepalived.conf:23:5: warning: 'dynamic_interfaces' is not supported; "
-               "ignored (an instance always waits in FAULT for a missing interface)\n" COMPAT
-               "globals/keepalived.conf:39:5: warning: 'use_vmac' is not supported; ignored "
-               "(haplane sends from the interface's own MAC address)\n" COMPAT
-               "globals/keepalived.conf:20:5: warning: vrrp_instance 'VI_API': strict mode drops "
-               "its authentication (keepalived does the same)\n" COMPAT
-               "globals/keepalived.conf:20:5: warning: vrrp_instance 'VI_API': strict mode "
-               "resets preempt_delay 5s to 0 (keepalived does the same)\n");
+        COMPAT
+        "globals/keepalived.conf:4:5: warning: 'notification_email' is not supported; "
+        "ignored (haplane sends no e-mail; use notify scripts)\n" COMPAT
+        "globals/keepalived.conf:8:5: warning: 'notification_email_from' is not "
+        "supported; ignored (haplane sends no e-mail; use notify scripts)\n" COMPAT
+        "globals/keepalived.conf:9:5: warning: 'smtp_server' is not supported; ignored "
+        "(haplane sends no e-mail; use notify scripts)\n" COMPAT
+        "globals/keepalived.conf:10:5: warning: 'smtp_connect_timeout' is not supported; "
+        "ignored (haplane sends no e-mail; use notify scripts)\n" COMPAT
+        "globals/keepalived.conf:21:5: warning: 'max_auto_priority' is not supported; "
+        "ignored (use 'realtime on' for a realtime scheduling class)\n" COMPAT
+        "globals/keepalived.conf:22:5: warning: 'enable_snmp_vrrp' is not supported; "
+        "ignored (no SNMP or D-Bus; "
+        "metrics_listen in global_defs serves Prometheus /metrics and a status page at /)\n" COMPAT
+        "globals/keepalived.conf:23:5: warning: 'dynamic_interfaces' is not supported; "
+        "ignored (an instance always waits in FAULT for a missing interface)\n" COMPAT
+        "globals/keepalived.conf:39:5: warning: 'use_vmac' is not supported; ignored "
+        "(haplane sends from the interface's own MAC address)\n" COMPAT
+        "globals/keepalived.conf:20:5: warning: vrrp_instance 'VI_API': strict mode drops "
+        "its authentication (keepalived does the same)\n" COMPAT
+        "globals/keepalived.conf:20:5: warning: vrrp_instance 'VI_API': strict mode "
+        "resets preempt_delay 5s to 0 (keepalived does the same)\n");
     const struct cfg_global *g = &c->global;
     const struct cfg_vrrp_instance *vi = &c->instances[0];
 
@@ -704,7 +706,7 @@ static int no_addr(const struct cfg_addr *a, void *arg)
     return 0;
 }
 
-static const struct cfg_host nothing = {no_name, no_addr, no_name, no_name, no_name, NULL};
+static const struct cfg_host nothing = {no_name, no_addr, no_name, no_name, no_name, NULL, NULL};
 
 #define FACTS_KA                                                                                   \
     "global_defs {\n"                                                                              \
@@ -790,7 +792,7 @@ static int no_src(const struct cfg_addr *a, void *arg)
  * but with everything else: `run` loads the configuration, with warnings. */
 static void missing_interface_is_not_fatal(void **state)
 {
-    static const struct cfg_host late = {no_eth9, no_src, yes_name, yes_name, yes_name, NULL};
+    static const struct cfg_host late = {no_eth9, no_src, yes_name, yes_name, yes_name, NULL, NULL};
     static const char want[] =
         "k.conf:8:15: warning: interface 'eth9' does not exist on this host yet: the instance "
         "waits in FAULT until it appears\n"
@@ -808,7 +810,8 @@ static void missing_interface_is_not_fatal(void **state)
         cfg_free(c);
     }
     /* with the interface there, a missing source address stays an error */
-    static const struct cfg_host nosrc = {yes_name, no_src, yes_name, yes_name, yes_name, NULL};
+    static const struct cfg_host nosrc = {yes_name, no_src, yes_name, yes_name,
+                                          yes_name, NULL,   NULL};
     assert_int_equal(import_texts(FACTS_KA, FACTS_HAP, NULL, &nosrc, CFG_FACTS_ERROR, &c, &got),
                      -1);
     assert_string_equal(got, "k.conf:10:20: error: source address 10.0.0.7 is not assigned to an "
@@ -816,7 +819,8 @@ static void missing_interface_is_not_fatal(void **state)
     free(got);
 
     /* a native file takes the same path (cfg_check_host counts errors only) */
-    static const struct cfg_host noif = {no_name, yes_addr, yes_name, yes_name, yes_name, NULL};
+    static const struct cfg_host noif = {no_name,  yes_addr, yes_name, yes_name,
+                                         yes_name, NULL,     NULL};
     struct imp_sources src = {
         .native = FIXTURES "seed-keepalived.conf", .host = &noif, .facts = CFG_FACTS_ERROR};
     struct cfg_diags d = {0};

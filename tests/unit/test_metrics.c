@@ -185,7 +185,7 @@ static const char doc[] =
     "\"master\":{\"self\":false,\"address\":\"198.18.0.12\",\"priority\":90},"
     "\"quorum\":null,\"tracks\":[{\"kind\":\"proxy\",\"name\":\"api\",\"weight\":-50,"
     "\"ok\":false,\"effect\":\"weight\"}],\"counters\":{\"adverts_rx\":7,\"transitions\":2,"
-    "\"drops\":{\"bad-ttl\":4}},"
+    "\"drops\":{\"bad-ttl\":4},\"transitions_by_reason\":{\"startup\":1,\"adv-higher\":1}},"
     "\"failover_gaps\":{\"le_s\":[0.5,1],\"counts\":[0,2,0],\"sum_s\":1.5}},"
     "{\"name\":\"vq\",\"state\":\"MASTER\",\"quorum\":{\"majority\":true,\"nodes\":3,"
     "\"seen\":2,\"needed\":2,\"sent\":9,\"peers\":[{\"address\":\"198.18.0.12\","
@@ -228,6 +228,9 @@ static void collect_writes_the_metrics(void **state)
         "haplane_vrrp_state{vrrp_instance=\"vi\",state=\"MASTER\"} 0\n",
         "haplane_vrrp_priority{vrrp_instance=\"vi\"} 50\n",
         "haplane_vrrp_adverts_dropped_total{vrrp_instance=\"vi\",reason=\"bad-ttl\"} 4\n",
+        "haplane_vrrp_transitions_total{vrrp_instance=\"vi\",reason=\"startup\"} 1\n",
+        "haplane_vrrp_transitions_total{vrrp_instance=\"vi\",reason=\"adv-higher\"} 1\n",
+        "haplane_vrrp_transitions_total{vrrp_instance=\"vi\",reason=\"master-down\"} 0\n",
         "haplane_vrrp_adverts_dropped_total{vrrp_instance=\"vi\",reason=\"bad-checksum\"} 0\n",
         "haplane_vrrp_track_up{vrrp_instance=\"vi\",kind=\"proxy\",name=\"api\"} 0\n",
         "haplane_vrrp_failover_gap_seconds_bucket{vrrp_instance=\"vi\",le=\"0.5\"} 0\n",
