@@ -30,7 +30,7 @@ endif
 CFLAGS  ?= -O2 -g
 CPPFLAGS += -std=c11 -D_GNU_SOURCE -Isrc -DHAPLANE_VERSION='"$(VERSION)"' \
             -DHAPLANE_GITREV='"$(GITREV)"'
-LDLIBS  := -lmnl -lssl -lcrypto -ljansson
+LDLIBS  := -lmnl -lssl -lcrypto -ljansson -lyaml
 
 B       := build
 SRCS    := $(sort $(wildcard src/*.c src/*/*.c))

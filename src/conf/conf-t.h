@@ -258,6 +258,7 @@ struct cfg_vrrp_instance {
  * checker's 1024-byte request buffer (src/check/checker.c CHK_REQ_MAX). */
 #define CFG_MAX_SERVERS    64
 #define CFG_CHECK_PATH_MAX 512
+#define CFG_CHECK_JITTER_MAX 50
 
 enum cfg_balance { CFG_BALANCE_ROUNDROBIN = 0, CFG_BALANCE_LEASTCONN, CFG_BALANCE_SOURCE };
 enum cfg_relay { CFG_RELAY_SPLICE = 0, CFG_RELAY_COPY };
@@ -279,13 +280,16 @@ struct cfg_check {
     uint64_t timeout_ms;        /* connect + answer; 1s (also `timeout check`) */
     uint32_t fall;              /* failures in a row to mark down; 3 */
     uint32_t rise;              /* successes in a row to mark up; 2 */
+    uint32_t jitter_pct;        /* each interval drawn from interval +- this %
+                                   (0-CFG_CHECK_JITTER_MAX), so that many
+                                   checkers do not run in step; 0 */
     enum cfg_tls_verify verify; /* https: required when `ca` is given, else none */
     char *ca;                   /* https: CA bundle (the cluster CA); NULL */
     char *cert, *key;           /* https: client certificate and key; NULL */
     char *sni;                  /* https: server name; NULL: none */
     struct {
-        struct cfg_pos kind, path, expect, interval, fast_interval, timeout, fall, rise, verify, ca,
-            cert, key, sni;
+        struct cfg_pos kind, path, expect, interval, fast_interval, timeout, fall, rise, jitter,
+            verify, ca, cert, key, sni;
     } at;
 };
 

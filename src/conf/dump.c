@@ -352,6 +352,8 @@ static void write_check(FILE *f, const struct cfg_check *c)
     fprintf(f, " interval %s fast_interval %s timeout %s fall %u rise %u",
             dur(c->interval_ms, a, sizeof(a)), dur(c->fast_interval_ms, b, sizeof(b)),
             dur(c->timeout_ms, t, sizeof(t)), c->fall, c->rise);
+    if (c->jitter_pct)
+        fprintf(f, " jitter %u%%", c->jitter_pct);
     if (c->kind == CFG_CHECK_HTTPS) {
         fprintf(f, " verify %s", c->verify == CFG_VERIFY_REQUIRED ? "required" : "none");
         put_opt(f, "ca", c->ca);

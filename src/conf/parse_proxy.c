@@ -108,6 +108,7 @@ enum {
     O_TIMEOUT,
     O_FALL,
     O_RISE,
+    O_JITTER,
     O_VERIFY,
     O_CA,
     O_CERT,
@@ -118,7 +119,7 @@ enum {
 
 static const struct opt check_opts[] = {
     {"expect", 1}, {"interval", 1}, {"fast_interval", 1}, {"timeout", 1}, {"fall", 1}, {"rise", 1},
-    {"verify", 1}, {"ca", 1},       {"cert", 1},          {"key", 1},     {"sni", 1},
+    {"jitter", 1}, {"verify", 1},   {"ca", 1},            {"cert", 1},    {"key", 1}, {"sni", 1},
 };
 
 /* One "NAME VALUE" check option; o is its index in check_opts. */
@@ -143,6 +144,19 @@ static int check_opt(struct cfg_ctx *cx, struct cfg_check *c, int o, const struc
         return cfg_arg_uint(cx, v, "check fall", 1, 1000, &c->fall);
     case O_RISE:
         return cfg_arg_uint(cx, v, "check rise", 1, 1000, &c->rise);
+    case O_JITTER: {
+        /* N or N%: each interval is drawn from interval +- N % */
+        struct cfg_tok t = *v;
+        char num[16];
+        if (t.len > 0 && t.len < sizeof(num) && t.s[t.len - 1] == '%') {
+            memcpy(num, t.s, t.len - 1);
+            num[t.len - 1] = 0;
+            t.s = num;
+            t.len--;
+        }
+        return cfg_arg_uint(cx, &t, "check jitter (percent)", 0, CFG_CHECK_JITTER_MAX,
+                            &c->jitter_pct);
+    }
     case O_VERIFY:
         return cfg_arg_enum(cx, v, "verify", verify, 2, (int *)&c->verify);
     case O_CA:
@@ -163,10 +177,10 @@ static int check_opt(struct cfg_ctx *cx, struct cfg_check *c, int o, const struc
 
 static struct cfg_pos *check_at(struct cfg_check *c, int o)
 {
-    struct cfg_pos *at[O_COUNT] = {&c->at.expect,  &c->at.interval, &c->at.fast_interval,
+    struct cfg_pos *at[O_COUNT] = {&c->at.expect, &c->at.interval, &c->at.fast_interval,
                                    &c->at.timeout, &c->at.fall,     &c->at.rise,
-                                   &c->at.verify,  &c->at.ca,       &c->at.cert,
-                                   &c->at.key,     &c->at.sni};
+                                   &c->at.jitter,  &c->at.verify,   &c->at.ca,
+                                   &c->at.cert,    &c->at.key,      &c->at.sni};
     return at[o];
 }
 
