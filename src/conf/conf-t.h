@@ -324,6 +324,9 @@ struct cfg_proxy {
     uint64_t idle_timeout_ms;    /* no bytes either way; 1h (watches) */
     uint64_t drain_timeout_ms;   /* spread closing a failed server's (or, on
                                     SIGTERM, all) connections over this; 10s */
+    uint64_t silent_timeout_ms;  /* an established server connection with no
+                                    answer (TCP keepalive or data) for this long
+                                    is dead; whole seconds, 2s-1h; 4s */
     uint32_t retries;            /* connect failures retried on another server; 3 */
     uint32_t maxconn;            /* concurrent client connections; 0 = auto (fd limit) */
     uint32_t workers;            /* worker threads; 0 = auto (one per CPU) */
@@ -336,7 +339,7 @@ struct cfg_proxy {
     size_t nservers;
     struct {
         struct cfg_pos balance, connect_timeout, hedge_timeout, idle_timeout, drain_timeout,
-            retries, maxconn, workers, relay, backlog, keepalive, nodelay, check;
+            silent_timeout, retries, maxconn, workers, relay, backlog, keepalive, nodelay, check;
     } at;
 };
 

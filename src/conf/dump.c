@@ -379,6 +379,8 @@ static void write_proxy(FILE *f, const struct cfg_proxy *px)
     fprintf(f, "    timeout hedge %s\n", dur(px->hedge_timeout_ms, a, sizeof(a)));
     fprintf(f, "    timeout idle %s\n", dur(px->idle_timeout_ms, a, sizeof(a)));
     fprintf(f, "    timeout drain %s\n", dur(px->drain_timeout_ms, a, sizeof(a)));
+    if (px->silent_timeout_ms != 4000)
+        fprintf(f, "    timeout silent %s\n", dur(px->silent_timeout_ms, a, sizeof(a)));
     fprintf(f, "    retries %u\n", px->retries);
     if (px->maxconn)
         fprintf(f, "    maxconn %u\n", px->maxconn);

@@ -53,17 +53,18 @@ static int h_bind(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
     return 0;
 }
 
-/* timeout connect|hedge|idle|drain|check DURATION (hedge 0: off) */
+/* timeout connect|hedge|idle|drain|check|silent DURATION (hedge 0: off) */
 static int h_timeout(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
 {
     static const struct opt kinds[] = {
-        {"connect", 1}, {"hedge", 1}, {"idle", 1}, {"drain", 1}, {"check", 1}};
+        {"connect", 1}, {"hedge", 1}, {"idle", 1}, {"drain", 1}, {"check", 1}, {"silent", 1}};
     PX *px = obj;
     struct cfg_pos *at[] = {&px->at.connect_timeout, &px->at.hedge_timeout, &px->at.idle_timeout,
-                            &px->at.drain_timeout, &px->check.at.timeout};
+                            &px->at.drain_timeout,   &px->check.at.timeout, &px->at.silent_timeout};
     uint64_t *val[] = {&px->connect_timeout_ms, &px->hedge_timeout_ms, &px->idle_timeout_ms,
-                       &px->drain_timeout_ms, &px->check.timeout_ms};
-    const uint64_t min[] = {1, 0, SEC, 0, 1}, max[] = {HOUR, HOUR, 30 * DAY, HOUR, HOUR};
+                       &px->drain_timeout_ms,   &px->check.timeout_ms, &px->silent_timeout_ms};
+    const uint64_t min[] = {1, 0, SEC, 0, 1, 2 * SEC}, max[] = {HOUR, HOUR, 30 * DAY, HOUR, HOUR,
+                                                                 HOUR};
     char what[32];
     int k = find_opt(cx, &st->arg[0], "timeout", kinds, CFG_NELEM(kinds));
 

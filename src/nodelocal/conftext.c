@@ -35,6 +35,7 @@ int nl_conftext(const struct nl_conf *c, struct sbuf *out, char *err, size_t err
                 "    timeout connect " NL_CONNECT "\n"
                 "    timeout hedge " NL_HEDGE "\n"
                 "    timeout idle " NL_IDLE "\n"
+                "    timeout silent " NL_SILENT "\n"
                 "    retries %d\n"
                 "    check https GET /readyz expect 200 interval " NL_CHECK_INTERVAL
                 " jitter %s fast_interval " NL_CHECK_FAST

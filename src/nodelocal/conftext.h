@@ -29,6 +29,7 @@
 #define NL_CONNECT        "1s"
 #define NL_HEDGE          "100ms"
 #define NL_IDLE           "1h"
+#define NL_SILENT         "2s" /* a watch on a dead server: cut after 2 s of silence */
 #define NL_RETRIES        3
 
 struct nl_conf {
