@@ -409,16 +409,6 @@ static const char *command_usage(const char *name)
     return NULL;
 }
 
-/* Commands of the design that later work adds: say so instead of "unknown". */
-static int planned(const char *name)
-{
-    static const char *const later[] = {""};
-    for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
-        if (!strcmp(name, later[i]))
-            return 1;
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -436,9 +426,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (!strcmp(name, commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);
-    if (planned(name))
-        fprintf(stderr, "haplane: '%s' is part of the design but not built yet\n", name);
-    else
-        fprintf(stderr, "haplane: unknown command '%s'\n\n%s", name, usage_main);
+    fprintf(stderr, "haplane: unknown command '%s'\n\n%s", name, usage_main);
     return EXIT_USAGE;
 }

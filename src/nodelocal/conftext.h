@@ -16,7 +16,7 @@
 #include "util/sbuf.h"
 
 #define NL_LISTEN_DEFAULT  "127.0.0.1:6444"
-#define NL_CONTROL_DEFAULT "/run/haplane/node-local.sock"
+#define NL_CONTROL_DEFAULT "/run/haplane-node-local/control.sock"
 #define NL_PROXY_NAME      "node-local"
 
 /* The check and proxy defaults, as written in the generated text. */
