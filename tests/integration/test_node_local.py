@@ -355,3 +355,55 @@ def test_notready_drains_slowly_dead_cut_fast(lab, haplane_bin, mode):
     assert on3[-1] >= 3.0 and on3[-1] <= 10.5, on3
     assert re.search(r'server %s is down \(bad-status\): .* close over 10000 ms \(timeout '
                      r'drain\)' % re.escape(srv("master3")), log), log
+
+
+def test_status_and_metrics_without_lab(haplane_bin, tmp_path):
+    """On loopback, no lab: `haplane status` (text and JSON) through
+    node-local's control socket, and --metrics-listen serving /metrics and
+    /healthz for its proxy. Its one server refuses (127.0.0.1:1): down,
+    with the reason, and the listener still answers."""
+    import random
+    import socket
+    import urllib.request
+    ctl = str(tmp_path / "nl.sock")
+    port = random.randint(40000, 49000)
+    mport = port + 1
+    p = subprocess.Popen([haplane_bin, "node-local", "--listen", "127.0.0.1:%d" % port,
+                          "--server", "127.0.0.1:1", "--control", ctl,
+                          "--metrics-listen", "127.0.0.1:%d" % mport],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(lambda: os.path.exists(ctl), 10, 0.05, "control socket")
+
+        def status_json():
+            cp = subprocess.run([haplane_bin, "status", "--json", "--control", ctl],
+                                capture_output=True, text=True, timeout=10)
+            assert cp.returncode == 0, cp.stderr
+            return json.loads(cp.stdout)
+        wait_for(lambda: status_json()["proxies"]["node-local"]["servers"][0]["health"] ==
+                 "down", 10, 0.05, "the server down")
+        st = status_json()
+        px = st["proxies"]["node-local"]
+        assert st["config"]["path"].startswith("node-local --listen 127.0.0.1:%d" % port)
+        assert st["node_local"] == {"file": None, "discover": None}
+        assert px["servers"][0]["name"] == "127.0.0.1:1"
+        text = subprocess.run([haplane_bin, "status", "--control", ctl], capture_output=True,
+                              text=True, timeout=10).stdout
+        assert "proxy node-local: 127.0.0.1:%d, leastconn" % port in text, text
+        assert "refused" in text, text
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % mport, timeout=5) as r:
+            metrics = r.read().decode()
+        assert re.search(r'haplane_\w+\{[^}]*proxy="node-local"[^}]*server="127.0.0.1:1"',
+                         metrics), metrics[:2000]
+        with urllib.request.urlopen("http://127.0.0.1:%d/healthz" % mport, timeout=5) as r:
+            assert r.status == 200
+        # the listener is up even with no server: a client is closed, not refused
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.settimeout(5)
+        assert s.recv(1) == b""
+        s.close()
+    finally:
+        p.terminate()
+        out = p.communicate(timeout=30)[0]
+    assert p.returncode == 0, out
+    assert "SIGTERM: shutting down" in out, out
