@@ -292,7 +292,7 @@ int nl_cmd(int argc, char **argv)
     enum log_level level = LOG_INFO;
     enum log_format format = LOG_TEXT;
     const char *control = NL_CONTROL_DEFAULT;
-    int opt, control_set = 0;
+    int opt;
     char err[400];
     memset(&nl, 0, sizeof(nl));
     optind = 1;
@@ -324,7 +324,6 @@ int nl_cmd(int argc, char **argv)
             break;
         case O_CONTROL:
             control = optarg;
-            control_set = 1;
             break;
         case O_METRICS:
             nl.metrics = optarg;
@@ -357,7 +356,6 @@ int nl_cmd(int argc, char **argv)
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
-    (void)control_set;
     if (nl.file) {
         const char *other = nl.listen      ? "--listen"
                             : nl.nseed     ? "--server"
