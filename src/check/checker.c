@@ -54,6 +54,9 @@ struct chk_target {
     struct chk_info info;
     struct log_ratelimit rl_passive; /* "passive failure not counted" */
     uint64_t rnd;                    /* xorshift state for the interval's jitter */
+    bool spread;                     /* jitter: the next steady delay is drawn from
+                                        (0, interval], putting checkers that started
+                                        together out of step at once */
 };
 
 /* ---- specs ---- */
@@ -169,16 +172,25 @@ static uint64_t interval_now(const struct chk_target *t)
 /* The delay to the next check: interval_now, and for the steady interval
  * a uniform draw from interval +- jitter % (many node-locals checking the
  * same API servers then do not run in step). */
+static uint64_t rnd_next(struct chk_target *t)
+{
+    t->rnd ^= t->rnd << 13;
+    t->rnd ^= t->rnd >> 7;
+    t->rnd ^= t->rnd << 17;
+    return t->rnd;
+}
+
 static uint64_t next_delay(struct chk_target *t)
 {
     uint64_t d = interval_now(t);
     if (!t->spec->jitter_pct || chk_state_transitional(&t->st))
         return d;
+    if (t->spread) {
+        t->spread = false;
+        return 1 + rnd_next(t) % d;
+    }
     uint64_t span = d / 100 * t->spec->jitter_pct; /* +- span */
-    t->rnd ^= t->rnd << 13;
-    t->rnd ^= t->rnd >> 7;
-    t->rnd ^= t->rnd << 17;
-    return span ? d - span + t->rnd % (2 * span + 1) : d;
+    return span ? d - span + rnd_next(t) % (2 * span + 1) : d;
 }
 
 static void schedule(struct chk_target *t)
@@ -460,7 +472,13 @@ struct chk_target *chk_target_new(struct ev_loop *loop, struct chk_spec *spec, c
         }
         t->reqlen = (size_t)n;
     }
-    ev_timer_start(loop, &t->tmr, 0, on_timer, t);
+    /* At once; with jitter, a server whose steady state a reload carried
+     * over is checked at a random point of its interval instead (every
+     * node-local re-creates its checks when discovery changes the list). */
+    t->spread = spec->jitter_pct > 0;
+    ev_timer_start(loop, &t->tmr,
+                   t->spread && initial && !chk_state_transitional(&t->st) ? next_delay(t) : 0,
+                   on_timer, t);
     return t;
 }
 
