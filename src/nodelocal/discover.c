@@ -409,6 +409,15 @@ static void do_recv(struct nl_disc *d)
             tls_wait(d, r, false);
             return;
         }
+        if (r <= 0 && d->len == 0) {
+            /* closed before any answer: with TLS 1.3 a server that refuses
+             * our client certificate says so only now */
+            char det[96];
+            if (chk_tls_failure(d->ssl, r, 0, true, det, sizeof(det)) == CHK_R_TLS_FAILED) {
+                fail(d, DE_TLS, "%s", det);
+                return;
+            }
+        }
         size_t n = r > 0 ? (size_t)r : 0;
         bool eof = n == 0;
         d->len += n;

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from hlab import MASTERS, ipv4, wait_for
+from hlab import MASTERS, certs, ipv4, wait_for
 
 LAB_OPTIONS = {"etcd": False}  # /readyz follows notready()/ready() only
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -216,10 +216,10 @@ def test_link_loss_no_failed_connection(lab, haplane_bin, mode):
     assert re.search(r'server %s is down .*cut fast' % re.escape(srv("master2")), log), log
 
 
-def kubeconfig(lab, path, port):
+def kubeconfig(lab, path, port, crt_key=None):
     """A kubelet-style kubeconfig that points at node-local itself: the CA
     as a file, the client certificate inline (base64), the key as a file."""
-    crt, key = lab.cert("master1")  # any certificate and key of the lab CA
+    crt, key = crt_key or lab.cert("master1")  # any certificate and key of the lab CA
     with open(crt, "rb") as f:
         crt_b64 = base64.b64encode(f.read()).decode()
     with open(path, "w") as f:
@@ -302,6 +302,81 @@ def test_discovery_adds_and_removes_servers(lab, haplane_bin, mode):
                      % (re.escape(srv("master3")), re.escape(srv("master2"))), log), log
     assert re.search(r'fetch failed \(parse: .*not-an-address.*\); keeping 2 servers', log), log
     assert "master3" in hosts, hosts
+
+
+STANDIN = os.path.join(os.path.dirname(os.path.dirname(HERE)), "lab", "apiserver-standin")
+MTLS_PORT = 7443
+
+
+def test_discovery_sends_the_client_certificate(lab, haplane_bin, tmp_path):
+    """Stand-ins on master1 and master2 that ask for a client certificate,
+    verify it with the lab CA and answer the Endpoints object only to a
+    client that gave one (403 otherwise, as kube-apiserver answers
+    anonymous requests), on port 7443. A node-local seeded with master1
+    alone learns master2 with the kubeconfig's certificate (of the lab CA);
+    one whose kubeconfig holds a certificate of another CA is refused: the
+    failure is counted and logged and its list stays the seed."""
+    all_up(lab)
+    eps = os.path.join(lab.host_dir(HOST), "mtls-endpoints")
+    with open(eps, "w") as f:
+        f.write("%s\n%s\n" % (ipv4("master1"), ipv4("master2")))
+    for m in ("master1", "master2"):
+        crt, key = lab.cert(m)
+        flag = str(tmp_path / (m + ".listening"))
+        lab.popen(m, "apiserver-mtls", [PYTHON, STANDIN, "--host", m, "--cert", crt, "--key",
+                                        key, "--port", str(MTLS_PORT), "--no-etcd",
+                                        "--ready-file", flag, "--endpoints-file", eps,
+                                        "--endpoints-port", str(MTLS_PORT), "--client-ca",
+                                        lab.ca])
+        wait_for(lambda flag=flag: os.path.exists(flag), 10, 0.05, m + " mTLS stand-in")
+    # the kubelet's kind of certificate: the cluster CA's, for client auth
+    crt, key, csr, ext = (str(tmp_path / n) for n in ("node1.crt", "node1.key", "node1.csr",
+                                                        "node1.ext"))
+    with open(ext, "w") as f:
+        f.write("extendedKeyUsage=clientAuth\n")
+    subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", csr, "-subj",
+                    "/O=system:nodes/CN=system:node:node1"], check=True, capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", lab.ca, "-CAkey",
+                    certs.ca_paths(lab.certdir)[1], "-CAcreateserial", "-days", "1",
+                    "-extfile", ext, "-out", crt], check=True, capture_output=True)
+    bad_crt, bad_key = str(tmp_path / "other.crt"), str(tmp_path / "other.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-keyout", bad_key, "-out", bad_crt,
+                    "-subj", "/CN=system:node:stranger", "-days", "1"],
+                   check=True, capture_output=True)
+    good = bad = None
+    m1, m2 = "%s:%d" % (ipv4("master1"), MTLS_PORT), "%s:%d" % (ipv4("master2"), MTLS_PORT)
+    try:
+        kc_good, kc_bad = str(tmp_path / "good.conf"), str(tmp_path / "bad.conf")
+        kubeconfig(lab, kc_good, 26470, (crt, key))
+        kubeconfig(lab, kc_bad, 26471, (bad_crt, bad_key))
+        good = NodeLocal(lab, haplane_bin, "nl-mtls-good",
+                         ["--listen", "127.0.0.1:26470", "--ca", lab.ca, "--server", m1,
+                          "--discover", kc_good, "--discover-interval", "1s"])
+        bad = NodeLocal(lab, haplane_bin, "nl-mtls-bad",
+                        ["--listen", "127.0.0.1:26471", "--ca", lab.ca, "--server", m1,
+                         "--discover", kc_bad, "--discover-interval", "1s"])
+        good.wait_health("up", [m1, m2], timeout=10)
+        wait_for(lambda: sum(bad.status()["node_local"]["discover"]["errors"].values()) >= 2,
+                 10, 0.1, "the stranger's fetches refused")
+        dg, db = (good.status()["node_local"]["discover"], bad.status()["node_local"]["discover"])
+        bad_servers = set(bad.servers())
+        log_bad = bad.log()
+    finally:
+        for n in (good, bad):
+            if n:
+                n.stop()
+        for m in ("master1", "master2"):
+            if lab.is_running(m, "apiserver-mtls"):
+                lab.stop(m, "apiserver-mtls")
+    print("good: %s\nbad: %s" % (dg, db))
+    assert dg["servers"] == sorted([m1, m2]) and dg["ok"] >= 1, dg
+    assert db["ok"] == 0 and db["seed_only"] and db["servers"] == [m1], db
+    assert bad_servers == {m1}
+    assert db["errors"]["tls"] >= 2, db
+    assert re.search(r"fetch failed \(tls: [^)]*client certificate[^)]*\); keeping 1 server",
+                     log_bad), log_bad
 
 
 @pytest.mark.parametrize("mode", MODES)
