@@ -573,6 +573,7 @@ void nl_disc_stop(struct nl_disc *d)
         return;
     conn_close(d);
     ev_timer_stop(d->loop, &d->tmr);
+    d->loop = NULL; /* the daemon frees the loop after this */
 }
 
 void nl_disc_free(struct nl_disc *d)
