@@ -2,7 +2,7 @@
 #
 #   make            build/haplane
 #   make check      install test deps, lint, unit tests (ASan/UBSan), integration tests (root)
-#   make lint       the man pages (mandoc -T lint) and the systemd unit (systemd-analyze)
+#   make lint       the man pages (mandoc -T lint) and the systemd units (systemd-analyze)
 #   make demo       the seed's cluster in network namespaces (root)
 #   make bench      side-by-side benchmarks (see bench/README.md)
 #   make fuzz       short fuzz runs of the pure parsers (clang, libFuzzer)
@@ -30,7 +30,7 @@ endif
 CFLAGS  ?= -O2 -g
 CPPFLAGS += -std=c11 -D_GNU_SOURCE -Isrc -DHAPLANE_VERSION='"$(VERSION)"' \
             -DHAPLANE_GITREV='"$(GITREV)"'
-LDLIBS  := -lmnl -lssl -lcrypto -ljansson
+LDLIBS  := -lmnl -lssl -lcrypto -ljansson -lyaml
 
 B       := build
 SRCS    := $(sort $(wildcard src/*.c src/*/*.c))
@@ -130,6 +130,9 @@ install: $(B)/haplane
 	sed 's|/usr/local/sbin/haplane|$(PREFIX)/sbin/haplane|' contrib/haplane.service \
 	    > $(DESTDIR)$(UNITDIR)/haplane.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/haplane.service
+	sed 's|/usr/local/sbin/haplane|$(PREFIX)/sbin/haplane|' contrib/haplane-node-local.service \
+	    > $(DESTDIR)$(UNITDIR)/haplane-node-local.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/haplane-node-local.service
 	install -m 0644 man/haplane.8 $(DESTDIR)$(MANDIR)/man8/haplane.8
 	install -m 0644 man/haplane.conf.5 $(DESTDIR)$(MANDIR)/man5/haplane.conf.5
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/

@@ -32,6 +32,8 @@ struct daemon {
     struct vrrp *vrrp;
     struct px *px;
     const struct imp_sources *sources;
+    const struct daemon_ext *ext; /* node-local: its loader and extras */
+    bool ext_started;
     char config_path[1024]; /* the sources, for logs and status */
     struct cfg *cfg;
     unsigned generation; /* 1 for the first load, +1 per accepted reload */
@@ -59,12 +61,13 @@ struct reload_job {
 /* Load the sources; log every diagnostic (errors at error level, warnings
  * at warn). On failure, *first_error holds the first error line. Returns
  * the new model (owned by the caller) or NULL. */
-static struct cfg *load_config(const struct imp_sources *src, char *first_error, size_t cap)
+static struct cfg *load_config(const struct imp_sources *src, const struct daemon_ext *ext,
+                               char *first_error, size_t cap)
 {
     struct cfg *cfg = NULL;
     struct cfg_diags d = {0};
     char path[1024];
-    int rc = imp_load(src, &cfg, &d);
+    int rc = ext ? ext->load(ext->arg, &cfg, &d) : imp_load(src, &cfg, &d);
     first_error[0] = 0;
     for (size_t i = 0; i < d.n; i++) {
         char line[600];
@@ -82,7 +85,7 @@ static struct cfg *load_config(const struct imp_sources *src, char *first_error,
         cfg_free(cfg);
         if (!first_error[0])
             snprintf(first_error, cap, "%s: cannot load configuration",
-                     imp_describe(src, path, sizeof(path)));
+                     ext ? ext->describe : imp_describe(src, path, sizeof(path)));
         return NULL;
     }
     return cfg;
@@ -237,10 +240,11 @@ static void on_reload(struct ev_loop *loop, int signo, void *arg)
         log_info("main", NULL, "SIGHUP while a reload waits for DNS: reloading again after it");
         return;
     }
-    log_info("main", NULL, "SIGHUP: reloading %s", dm->config_path);
+    log_info("main", NULL, "%s: reloading %s", signo ? "SIGHUP" : "new server list",
+             dm->config_path);
     sdn_reloading(&dm->sdn, ev_clock_ns());
     char err[512];
-    struct cfg *next = load_config(dm->sources, err, sizeof(err));
+    struct cfg *next = load_config(dm->sources, dm->ext, err, sizeof(err));
     if (!next) {
         reject_reload(dm, "", err);
         return;
@@ -255,6 +259,14 @@ static void on_reload(struct ev_loop *loop, int signo, void *arg)
         return;
     apply_reload(dm, next, names); /* no names, or no thread: resolved inline */
     px_names_free(names);
+}
+
+/* daemon_ext.start's reload_cb: a reload asked for by the mode itself
+ * (node-local discovery found a new server list). */
+static void ext_reload(void *arg)
+{
+    struct daemon *dm = arg;
+    on_reload(dm->loop, 0, dm);
 }
 
 static void on_terminate(struct ev_loop *loop, int signo, void *arg)
@@ -333,6 +345,10 @@ static void status_json(struct daemon *dm, struct sbuf *r)
     vrrp_status_json(dm->vrrp, r);
     sbuf_puts(r, ",\"proxies\":");
     px_status_json(dm->px, r);
+    if (dm->ext && dm->ext->status_json) {
+        sbuf_puts(r, ",\"node_local\":");
+        dm->ext->status_json(dm->ext->arg, r);
+    }
     sbuf_puts(r, "}\n");
 }
 
@@ -369,6 +385,8 @@ static void status_text(struct daemon *dm, struct sbuf *r)
                     dm->ctl.accept_errors);
     vrrp_status_text(dm->vrrp, r);
     px_status_text(dm->px, r);
+    if (dm->ext && dm->ext->status_text)
+        dm->ext->status_text(dm->ext->arg, r);
 }
 
 static void on_control(const char *cmd, struct sbuf *reply, void *arg)
@@ -503,6 +521,13 @@ static int setup(struct daemon *dm, const struct daemon_opts *o)
         log_error("metrics", NULL, "%s", err);
         return -1;
     }
+    if (dm->ext && dm->ext->start) {
+        if (dm->ext->start(dm->ext->arg, dm->loop, ext_reload, dm, err, sizeof(err)) < 0) {
+            log_error("main", NULL, "%s", err);
+            return -1;
+        }
+        dm->ext_started = true;
+    }
     return 0;
 }
 
@@ -518,9 +543,13 @@ int daemon_run(const struct daemon_opts *o)
     ev_child_save_limits();
     dm.ctl.fd = -1;
     dm.sources = &o->sources;
-    imp_describe(&o->sources, dm.config_path, sizeof(dm.config_path));
+    dm.ext = o->ext;
+    if (o->ext)
+        snprintf(dm.config_path, sizeof(dm.config_path), "%s", o->ext->describe);
+    else
+        imp_describe(&o->sources, dm.config_path, sizeof(dm.config_path));
     dm.started_ns = ev_clock_ns();
-    dm.cfg = load_config(&o->sources, err, sizeof(err));
+    dm.cfg = load_config(&o->sources, o->ext, err, sizeof(err));
     if (!dm.cfg) {
         sdn_close(&dm.sdn);
         return 1;
@@ -542,6 +571,8 @@ int daemon_run(const struct daemon_opts *o)
     }
     rc = 0;
 out:
+    if (dm.ext_started && dm.ext->stop)
+        dm.ext->stop(dm.ext->arg); /* no more reloads of its own */
     vrrp_shutdown(dm.vrrp); /* priority 0 and VIPs removed: a backup takes over now */
     dm.vrrp = NULL;
     /* then close the proxy's connections spread over its drain timeout

@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "manifest/manifest.h"
+#include "nodelocal/nodelocal.h"
 #include "preflight/preflight.h"
 #include "track/track.h"
 #include "util/sbuf.h"
@@ -48,6 +49,8 @@ static const char *const usage_main =
     "  preflight [--vip ADDR] [--fix]   check this node's preparation, with fix commands\n"
     "  manifest -f FILE | --keepalived F [--haproxy F] [--image IMG]\n"
     "                       print a static-pod manifest (kubeadm) for that configuration\n"
+    "  node-local --server HOST:PORT [...] | -f FILE\n"
+    "                       the proxy on a worker, on loopback (127.0.0.1:6444), no VRRP\n"
     "  version              print the version\n"
     "  help [COMMAND]       this text, or a command's options\n"
     "\n"
@@ -403,6 +406,7 @@ static const struct command commands[] = {
     {"run", cmd_run},         {"check", cmd_check},  {"convert", cmd_convert},
     {"status", cmd_status},   {"drain", cmd_drain},  {"undrain", cmd_drain},
     {"version", cmd_version}, {"preflight", pf_cmd}, {"manifest", mf_cmd},
+    {"node-local", nl_cmd},
 };
 
 static const char *command_usage(const char *name)
@@ -411,21 +415,12 @@ static const char *command_usage(const char *name)
         {"run", usage_run},         {"check", usage_check},  {"convert", usage_convert},
         {"status", usage_status},   {"drain", usage_drain},  {"undrain", usage_drain},
         {"version", usage_version}, {"preflight", pf_usage}, {"manifest", mf_usage},
+        {"node-local", nl_usage},
     };
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
         if (!strcmp(name, table[i][0]))
             return table[i][1];
     return NULL;
-}
-
-/* Commands of the design that later work adds: say so instead of "unknown". */
-static int planned(const char *name)
-{
-    static const char *const later[] = {"node-local"};
-    for (size_t i = 0; i < sizeof(later) / sizeof(later[0]); i++)
-        if (!strcmp(name, later[i]))
-            return 1;
-    return 0;
 }
 
 int main(int argc, char **argv)
@@ -445,9 +440,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (!strcmp(name, commands[i].name))
             return commands[i].fn(argc - 1, argv + 1);
-    if (planned(name))
-        fprintf(stderr, "haplane: '%s' is part of the design but not built yet\n", name);
-    else
-        fprintf(stderr, "haplane: unknown command '%s'\n\n%s", name, usage_main);
+    fprintf(stderr, "haplane: unknown command '%s'\n\n%s", name, usage_main);
     return EXIT_USAGE;
 }

@@ -447,10 +447,28 @@ class Lab:
         listening = self.st.path("flags", h + ".listening")
         if os.path.exists(listening):
             os.unlink(listening)
+        if not os.path.exists(self.endpoints_file):
+            self.set_endpoints(T.MASTERS)
         self.popen(h, "apiserver", [
             PYTHON, STANDIN, "--host", h, "--cert", crt, "--key", key,
             "--port", T.APISERVER_PORT, "--notready-file", self._notready_flag(h),
-            "--ready-file", listening] + ([] if etcd else ["--no-etcd"]))
+            "--ready-file", listening, "--endpoints-file", self.endpoints_file]
+            + ([] if etcd else ["--no-etcd"]))
+
+    @property
+    def endpoints_file(self):
+        """The addresses every stand-in serves as the `kubernetes` Endpoints."""
+        return self.st.path("flags", "endpoints")
+
+    def set_endpoints(self, hosts=T.MASTERS, addrs=()):
+        """The `kubernetes` Endpoints the stand-ins serve: the IPv4 addresses
+        of hosts, then addrs (written atomically; read on each request)."""
+        lines = [T.ipv4(h) for h in self._hosts(hosts)] + list(addrs)
+        tmp = self.endpoints_file + ".tmp"
+        os.makedirs(os.path.dirname(tmp), exist_ok=True)
+        with open(tmp, "w") as f:
+            f.write("".join(a + "\n" for a in lines))
+        os.rename(tmp, self.endpoints_file)
 
     def etcd_endpoints(self, members=T.MASTERS):
         return ["http://%s:%d" % (T.ipv4(m), T.ETCD_CLIENT_PORT) for m in members]

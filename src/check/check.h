@@ -53,7 +53,10 @@ typedef void (*chk_cb)(struct chk_target *t, const struct chk_event *ev, void *a
  * copied). host: text form of the address for the Host field and for
  * certificate IP matching ("198.18.0.11:6443" / "198.18.0.11"), copied.
  * initial: state carried over a reload (copied), or NULL for CHK_ST_INIT.
- * The first check starts from the loop at once. NULL with err on failure. */
+ * The first check starts from the loop at once, except with `jitter` and
+ * a steady initial state (a reload): then at a random point of the
+ * interval. With `jitter`, the first steady delay after that is drawn from
+ * (0, interval], then interval +- jitter %. NULL with err on failure. */
 struct chk_target *chk_target_new(struct ev_loop *loop, struct chk_spec *spec, const char *obj,
                                   const struct sockaddr *sa, socklen_t salen, const char *host,
                                   const char *ip, const struct chk_state *initial, chk_cb cb,

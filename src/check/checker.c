@@ -24,6 +24,7 @@ struct chk_spec {
     char *method, *path, *sni;
     unsigned expect;
     uint64_t interval_ns, fast_ns, timeout_ns;
+    uint32_t jitter_pct; /* the steady interval is interval +- this % */
     struct chk_params params;
     SSL_CTX *ctx; /* https only */
 };
@@ -52,6 +53,10 @@ struct chk_target {
     char *buf; /* CHK_BUF bytes while receiving */
     struct chk_info info;
     struct log_ratelimit rl_passive; /* "passive failure not counted" */
+    uint64_t rnd;                    /* xorshift state for the interval's jitter */
+    bool spread;                     /* jitter: the next steady delay is drawn from
+                                        (0, interval], putting checkers that started
+                                        together out of step at once */
 };
 
 /* ---- specs ---- */
@@ -69,6 +74,7 @@ struct chk_spec *chk_spec_new(const struct cfg_check *c, char *err, size_t errle
     s->interval_ns = (c->interval_ms ? c->interval_ms : 1000) * NS_PER_MS;
     s->fast_ns = c->fast_interval_ms ? c->fast_interval_ms * NS_PER_MS : s->interval_ns;
     s->timeout_ns = (c->timeout_ms ? c->timeout_ms : 1000) * NS_PER_MS;
+    s->jitter_pct = c->jitter_pct > CFG_CHECK_JITTER_MAX ? CFG_CHECK_JITTER_MAX : c->jitter_pct;
     s->params.fall = c->fall;
     s->params.rise = c->rise;
     if ((c->method && !(s->method = strdup(c->method))) ||
@@ -163,9 +169,33 @@ static uint64_t interval_now(const struct chk_target *t)
     return chk_state_transitional(&t->st) ? t->spec->fast_ns : t->spec->interval_ns;
 }
 
+/* The delay to the next check: interval_now, and for the steady interval
+ * a uniform draw from interval +- jitter % (many node-locals checking the
+ * same API servers then do not run in step). */
+static uint64_t rnd_next(struct chk_target *t)
+{
+    t->rnd ^= t->rnd << 13;
+    t->rnd ^= t->rnd >> 7;
+    t->rnd ^= t->rnd << 17;
+    return t->rnd;
+}
+
+static uint64_t next_delay(struct chk_target *t)
+{
+    uint64_t d = interval_now(t);
+    if (!t->spec->jitter_pct || chk_state_transitional(&t->st))
+        return d;
+    if (t->spread) {
+        t->spread = false;
+        return 1 + rnd_next(t) % d;
+    }
+    uint64_t span = d / 100 * t->spec->jitter_pct; /* +- span */
+    return span ? d - span + rnd_next(t) % (2 * span + 1) : d;
+}
+
 static void schedule(struct chk_target *t)
 {
-    ev_timer_start(t->loop, &t->tmr, interval_now(t), on_timer, t);
+    ev_timer_start(t->loop, &t->tmr, next_delay(t), on_timer, t);
 }
 
 const uint32_t chk_dur_bounds_us[CHK_DUR_NBUCKETS] = {5000,   10000,  25000,   50000,   100000,
@@ -427,6 +457,7 @@ struct chk_target *chk_target_new(struct ev_loop *loop, struct chk_spec *spec, c
     t->info.last = CHK_R_OK;
     t->rl_passive.interval_ms = 10000;
     t->rl_passive.burst = 3;
+    t->rnd = (ev_clock_ns() ^ ((uint64_t)(uintptr_t)t << 16) ^ (uint64_t)getpid()) | 1;
     if (initial)
         t->st = *initial;
     else
@@ -441,7 +472,13 @@ struct chk_target *chk_target_new(struct ev_loop *loop, struct chk_spec *spec, c
         }
         t->reqlen = (size_t)n;
     }
-    ev_timer_start(loop, &t->tmr, 0, on_timer, t);
+    /* At once; with jitter, a server whose steady state a reload carried
+     * over is checked at a random point of its interval instead (every
+     * node-local re-creates its checks when discovery changes the list). */
+    t->spread = spec->jitter_pct > 0;
+    ev_timer_start(loop, &t->tmr,
+                   t->spread && initial && !chk_state_transitional(&t->st) ? next_delay(t) : 0,
+                   on_timer, t);
     return t;
 }
 

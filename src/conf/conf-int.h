@@ -41,10 +41,7 @@ void cfg_lex_free(struct cfg_lex *lx);
 
 /* ---- diagnostics (diag.c) --------------------------------------------- */
 
-/* Record one diagnostic; pos may be NULL. Control characters in the message
- * become '?'. Returns 0, or -1 when it could not be stored (d->oom). */
-int cfg_diag_add(struct cfg_diags *d, enum cfg_severity sev, const struct cfg_pos *pos,
-                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* cfg_diag_add: conf.h */
 int cfg_diag_vadd(struct cfg_diags *d, enum cfg_severity sev, const struct cfg_pos *pos,
                   const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 

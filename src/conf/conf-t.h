@@ -260,6 +260,7 @@ struct cfg_vrrp_instance {
  * checker's 1024-byte request buffer (src/check/checker.c CHK_REQ_MAX). */
 #define CFG_MAX_SERVERS    64
 #define CFG_CHECK_PATH_MAX 512
+#define CFG_CHECK_JITTER_MAX 50
 
 enum cfg_balance { CFG_BALANCE_ROUNDROBIN = 0, CFG_BALANCE_LEASTCONN, CFG_BALANCE_SOURCE };
 enum cfg_relay { CFG_RELAY_SPLICE = 0, CFG_RELAY_COPY };
@@ -281,13 +282,16 @@ struct cfg_check {
     uint64_t timeout_ms;        /* connect + answer; 1s (also `timeout check`) */
     uint32_t fall;              /* failures in a row to mark down; 3 */
     uint32_t rise;              /* successes in a row to mark up; 2 */
+    uint32_t jitter_pct;        /* each interval drawn from interval +- this %
+                                   (0-CFG_CHECK_JITTER_MAX), so that many
+                                   checkers do not run in step; 0 */
     enum cfg_tls_verify verify; /* https: required when `ca` is given, else none */
     char *ca;                   /* https: CA bundle (the cluster CA); NULL */
     char *cert, *key;           /* https: client certificate and key; NULL */
     char *sni;                  /* https: server name; NULL: none */
     struct {
-        struct cfg_pos kind, path, expect, interval, fast_interval, timeout, fall, rise, verify, ca,
-            cert, key, sni;
+        struct cfg_pos kind, path, expect, interval, fast_interval, timeout, fall, rise, jitter,
+            verify, ca, cert, key, sni;
     } at;
 };
 
@@ -322,6 +326,9 @@ struct cfg_proxy {
     uint64_t idle_timeout_ms;    /* no bytes either way; 1h (watches) */
     uint64_t drain_timeout_ms;   /* spread closing a failed server's (or, on
                                     SIGTERM, all) connections over this; 10s */
+    uint64_t silent_timeout_ms;  /* an established server connection with no
+                                    answer (TCP keepalive or data) for this long
+                                    is dead; whole seconds, 2s-1h; 4s */
     uint32_t retries;            /* connect failures retried on another server; 3 */
     uint32_t maxconn;            /* concurrent client connections; 0 = auto (fd limit) */
     uint32_t workers;            /* worker threads; 0 = auto (one per CPU) */
@@ -334,7 +341,7 @@ struct cfg_proxy {
     size_t nservers;
     struct {
         struct cfg_pos balance, connect_timeout, hedge_timeout, idle_timeout, drain_timeout,
-            retries, maxconn, workers, relay, backlog, keepalive, nodelay, check;
+            silent_timeout, retries, maxconn, workers, relay, backlog, keepalive, nodelay, check;
     } at;
 };
 

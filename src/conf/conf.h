@@ -93,6 +93,11 @@ const struct cfg_server *cfg_find_server(const struct cfg_proxy *px, const char 
 int cfg_diag_format(const struct cfg_diag *e, char *buf, size_t len);
 void cfg_diags_print(const struct cfg_diags *d, FILE *f);
 void cfg_diags_free(struct cfg_diags *d);
+/* Record one diagnostic; pos may be NULL. Control characters in the message
+ * become '?'. Returns 0, or -1 when it could not be stored (d->oom). Used by
+ * the loaders outside src/conf (node-local's). */
+int cfg_diag_add(struct cfg_diags *d, enum cfg_severity sev, const struct cfg_pos *pos,
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Value syntax shared with the importers. Each returns 0, or -1 with a short
  * reason in err (e.g. "expected a duration such as 250ms, 2s, 1m, 1h or 0.5").

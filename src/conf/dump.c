@@ -361,6 +361,8 @@ static void write_check(FILE *f, const struct cfg_check *c)
     fprintf(f, " interval %s fast_interval %s timeout %s fall %u rise %u",
             dur(c->interval_ms, a, sizeof(a)), dur(c->fast_interval_ms, b, sizeof(b)),
             dur(c->timeout_ms, t, sizeof(t)), c->fall, c->rise);
+    if (c->jitter_pct)
+        fprintf(f, " jitter %u%%", c->jitter_pct);
     if (c->kind == CFG_CHECK_HTTPS) {
         fprintf(f, " verify %s", c->verify == CFG_VERIFY_REQUIRED ? "required" : "none");
         put_opt(f, "ca", c->ca);
@@ -386,6 +388,8 @@ static void write_proxy(FILE *f, const struct cfg_proxy *px)
     fprintf(f, "    timeout hedge %s\n", dur(px->hedge_timeout_ms, a, sizeof(a)));
     fprintf(f, "    timeout idle %s\n", dur(px->idle_timeout_ms, a, sizeof(a)));
     fprintf(f, "    timeout drain %s\n", dur(px->drain_timeout_ms, a, sizeof(a)));
+    if (px->silent_timeout_ms != 4000)
+        fprintf(f, "    timeout silent %s\n", dur(px->silent_timeout_ms, a, sizeof(a)));
     fprintf(f, "    retries %u\n", px->retries);
     if (px->maxconn)
         fprintf(f, "    maxconn %u\n", px->maxconn);

@@ -70,6 +70,7 @@ void cfg_proxy_defaults(struct cfg_proxy *px)
     px->hedge_timeout_ms = 100;
     px->idle_timeout_ms = 3600000;
     px->drain_timeout_ms = 10000;
+    px->silent_timeout_ms = 4000;
     px->retries = 3;
     px->relay = CFG_RELAY_SPLICE;
     px->backlog = 1024;

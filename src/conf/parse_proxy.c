@@ -53,17 +53,18 @@ static int h_bind(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
     return 0;
 }
 
-/* timeout connect|hedge|idle|drain|check DURATION (hedge 0: off) */
+/* timeout connect|hedge|idle|drain|check|silent DURATION (hedge 0: off) */
 static int h_timeout(struct cfg_ctx *cx, struct cfg_stmt *st, void *obj)
 {
     static const struct opt kinds[] = {
-        {"connect", 1}, {"hedge", 1}, {"idle", 1}, {"drain", 1}, {"check", 1}};
+        {"connect", 1}, {"hedge", 1}, {"idle", 1}, {"drain", 1}, {"check", 1}, {"silent", 1}};
     PX *px = obj;
     struct cfg_pos *at[] = {&px->at.connect_timeout, &px->at.hedge_timeout, &px->at.idle_timeout,
-                            &px->at.drain_timeout, &px->check.at.timeout};
+                            &px->at.drain_timeout,   &px->check.at.timeout, &px->at.silent_timeout};
     uint64_t *val[] = {&px->connect_timeout_ms, &px->hedge_timeout_ms, &px->idle_timeout_ms,
-                       &px->drain_timeout_ms, &px->check.timeout_ms};
-    const uint64_t min[] = {1, 0, SEC, 0, 1}, max[] = {HOUR, HOUR, 30 * DAY, HOUR, HOUR};
+                       &px->drain_timeout_ms,   &px->check.timeout_ms, &px->silent_timeout_ms};
+    const uint64_t min[] = {1, 0, SEC, 0, 1, 2 * SEC}, max[] = {HOUR, HOUR, 30 * DAY, HOUR, HOUR,
+                                                                 HOUR};
     char what[32];
     int k = find_opt(cx, &st->arg[0], "timeout", kinds, CFG_NELEM(kinds));
 
@@ -108,6 +109,7 @@ enum {
     O_TIMEOUT,
     O_FALL,
     O_RISE,
+    O_JITTER,
     O_VERIFY,
     O_CA,
     O_CERT,
@@ -118,7 +120,7 @@ enum {
 
 static const struct opt check_opts[] = {
     {"expect", 1}, {"interval", 1}, {"fast_interval", 1}, {"timeout", 1}, {"fall", 1}, {"rise", 1},
-    {"verify", 1}, {"ca", 1},       {"cert", 1},          {"key", 1},     {"sni", 1},
+    {"jitter", 1}, {"verify", 1},   {"ca", 1},            {"cert", 1},    {"key", 1}, {"sni", 1},
 };
 
 /* One "NAME VALUE" check option; o is its index in check_opts. */
@@ -143,6 +145,19 @@ static int check_opt(struct cfg_ctx *cx, struct cfg_check *c, int o, const struc
         return cfg_arg_uint(cx, v, "check fall", 1, 1000, &c->fall);
     case O_RISE:
         return cfg_arg_uint(cx, v, "check rise", 1, 1000, &c->rise);
+    case O_JITTER: {
+        /* N or N%: each interval is drawn from interval +- N % */
+        struct cfg_tok t = *v;
+        char num[16];
+        if (t.len > 0 && t.len < sizeof(num) && t.s[t.len - 1] == '%') {
+            memcpy(num, t.s, t.len - 1);
+            num[t.len - 1] = 0;
+            t.s = num;
+            t.len--;
+        }
+        return cfg_arg_uint(cx, &t, "check jitter (percent)", 0, CFG_CHECK_JITTER_MAX,
+                            &c->jitter_pct);
+    }
     case O_VERIFY:
         return cfg_arg_enum(cx, v, "verify", verify, 2, (int *)&c->verify);
     case O_CA:
@@ -163,10 +178,10 @@ static int check_opt(struct cfg_ctx *cx, struct cfg_check *c, int o, const struc
 
 static struct cfg_pos *check_at(struct cfg_check *c, int o)
 {
-    struct cfg_pos *at[O_COUNT] = {&c->at.expect,  &c->at.interval, &c->at.fast_interval,
+    struct cfg_pos *at[O_COUNT] = {&c->at.expect, &c->at.interval, &c->at.fast_interval,
                                    &c->at.timeout, &c->at.fall,     &c->at.rise,
-                                   &c->at.verify,  &c->at.ca,       &c->at.cert,
-                                   &c->at.key,     &c->at.sni};
+                                   &c->at.jitter,  &c->at.verify,   &c->at.ca,
+                                   &c->at.cert,    &c->at.key,      &c->at.sni};
     return at[o];
 }
 

@@ -519,6 +519,44 @@ static void emit_proxies(struct sbuf *o, const struct mx_json *j, const struct o
               "Duration of completed active health checks.", "check_duration");
 }
 
+/* ---- node-local ----------------------------------------------------------- */
+
+static const struct simple discover_simple[] = {
+    {"haplane_nodelocal_discover_fetches_total", MX_COUNTER,
+     "node-local --discover: fetches of the kubernetes Endpoints started.", "fetches", 0},
+    {"haplane_nodelocal_discover_ok_total", MX_COUNTER,
+     "node-local --discover: fetches that gave a usable server list.", "ok", 0},
+    {"haplane_nodelocal_discover_changes_total", MX_COUNTER,
+     "node-local --discover: server lists that differed from the last (each a reload).",
+     "changes", 0},
+};
+
+/* node_local.discover of the status document, when discovery runs. */
+static void emit_nodelocal(struct sbuf *o, const struct mx_json *j)
+{
+    int d = mx_json_get(j, 0, "node_local.discover");
+    if (d < 0 || j->v[d].type != MX_J_OBJ)
+        return;
+    struct obj one = {.node = d};
+    struct objs s = {.v = &one, .n = 1, .cap = 1};
+    emit_table(o, j, &s, discover_simple, sizeof(discover_simple) / sizeof(discover_simple[0]));
+    const struct simple errs = {"haplane_nodelocal_discover_errors_total", MX_COUNTER,
+                                "node-local --discover: failed fetches, by what failed (the "
+                                "last good list stays).",
+                                "errors", 0};
+    emit_keys(o, j, &s, &errs, "reason");
+    int n = 0;
+    for (int c = mx_json_first(j, mx_json_get(j, d, "servers")); c >= 0; c = j->v[c].next)
+        n++;
+    mx_family(o, "haplane_nodelocal_discover_servers", MX_GAUGE,
+              "node-local --discover: servers in the list in use.");
+    mx_sample(o, "haplane_nodelocal_discover_servers", NULL, n);
+    mx_family(o, "haplane_nodelocal_discover_seed_only", MX_GAUGE,
+              "node-local --discover: 1 while no fetch has succeeded yet (the --server seed).");
+    mx_sample(o, "haplane_nodelocal_discover_seed_only", NULL,
+              mx_json_true(j, d, "seed_only") ? 1 : 0);
+}
+
 /* ---- the process ------------------------------------------------------- */
 
 static void emit_process(struct sbuf *o, const struct mx_json *j, const struct mx_self *self)
@@ -574,6 +612,7 @@ void mx_collect(struct sbuf *out, const struct mx_json *j, const struct mx_self 
     emit_process(out, j, self);
     emit_vrrp(out, j, &in);
     emit_proxies(out, j, &px, &srv);
+    emit_nodelocal(out, j);
     emit_http(out, self);
     free(in.v);
     free(px.v);

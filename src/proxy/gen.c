@@ -149,6 +149,8 @@ struct px_gen *px_gen_build(const struct cfg_proxy *cp, const struct px_gen *old
     g->hedge_ns = cp->hedge_timeout_ms * NS_PER_MS;
     g->idle_ns = cp->idle_timeout_ms * NS_PER_MS;
     g->drain_ns = cp->drain_timeout_ms * NS_PER_MS;
+    g->silent_ms = cp->silent_timeout_ms ? (uint32_t)cp->silent_timeout_ms
+                                         : PX_SRV_USER_TIMEOUT_MS;
     g->retries = cp->retries;
     g->maxconn_auto = cp->maxconn == 0;
     g->maxconn = cp->maxconn ? cp->maxconn : px_maxconn_auto(lim->nofile);

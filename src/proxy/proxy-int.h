@@ -155,6 +155,7 @@ struct px_gen {
     const char *name; /* rt->name */
     enum px_balance_algo algo;
     uint64_t connect_ns, hedge_ns, idle_ns, drain_ns;
+    uint32_t silent_ms; /* timeout silent: server sockets' keepalive and user timeout */
     uint32_t retries, maxconn, nworkers, backlog;
     bool maxconn_auto, splice, keepalive, nodelay;
     struct px_bind *binds;
@@ -399,7 +400,7 @@ void px_sock_keepalive(int fd);
 /* Server side: SO_KEEPALIVE with short timing and TCP_USER_TIMEOUT
  * (PX_SRV_*), so an established connection to a server that went silent
  * fails with ETIMEDOUT within seconds, not minutes. */
-void px_sock_server_keepalive(int fd);
+void px_sock_server_keepalive(int fd, uint32_t silent_ms);
 /* Raise the soft RLIMIT_NOFILE to the hard limit; returns the soft limit. */
 uint64_t px_raise_nofile(void);
 

@@ -438,7 +438,7 @@ static void silent_server(struct px_sess *s)
     log_rl(&s->wpx->rl_hedge, now_ms(s->wpx->w), LOG_INFO, "px", g->name,
            "connection to %s timed out (no answer to keepalive or data for %d ms): closing "
            "it, reported to the check",
-           g->srv[s->srv].s->name, PX_SRV_USER_TIMEOUT_MS);
+           g->srv[s->srv].s->name, (int)g->silent_ms);
     report_passive(s, s->srv, CHK_R_TIMEOUT);
 }
 
@@ -634,7 +634,7 @@ static void on_timer(struct ev_loop *loop, struct ev_timer *t)
         return;
     }
     if (s->ka_at && ev_now(loop) >= s->ka_at) {
-        px_sock_server_keepalive(s->sio.fd);
+        px_sock_server_keepalive(s->sio.fd, gen_of(s)->silent_ms);
         s->ka_at = 0;
     }
     switch (

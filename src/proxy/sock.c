@@ -64,13 +64,18 @@ void px_sock_keepalive(int fd)
     set_int(fd, IPPROTO_TCP, TCP_KEEPCNT, PX_KEEPCNT);
 }
 
-void px_sock_server_keepalive(int fd)
+/* `timeout silent` D (4 s: the PX_SRV_* values): the first probe after
+ * D/2 of silence, then one a second, the last unanswered at D; data left
+ * unacknowledged for D ends the connection too (TCP_USER_TIMEOUT). */
+void px_sock_server_keepalive(int fd, uint32_t silent_ms)
 {
+    int d = (int)(silent_ms / 1000), idle = d / 2 > 0 ? d / 2 : 1;
+    int cnt = d - idle > 0 ? (d - idle) / PX_SRV_KEEPINTVL_S : 1;
     set_int(fd, SOL_SOCKET, SO_KEEPALIVE, 1);
-    set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, PX_SRV_KEEPIDLE_S);
+    set_int(fd, IPPROTO_TCP, TCP_KEEPIDLE, idle);
     set_int(fd, IPPROTO_TCP, TCP_KEEPINTVL, PX_SRV_KEEPINTVL_S);
-    set_int(fd, IPPROTO_TCP, TCP_KEEPCNT, PX_SRV_KEEPCNT);
-    set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, PX_SRV_USER_TIMEOUT_MS);
+    set_int(fd, IPPROTO_TCP, TCP_KEEPCNT, cnt > 0 ? cnt : 1);
+    set_int(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, (int)silent_ms);
 }
 
 static int listen_fail(int fd, char *err, size_t errlen, const char *what, const struct px_bind *b)

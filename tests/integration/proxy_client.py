@@ -21,6 +21,8 @@ Each command prints one JSON object on stdout (idle also prints a line
                                             reset (SO_LINGER 0, close)
   bulk HOST PORT K N                        K connections at once, each
                                             sends N bytes, FIN, reads to EOF
+  rewatch HOST PORT CA N SECONDS [INTERVAL] N watch streams, each opened
+                                            again when it ends (client-go)
 """
 
 import hashlib
@@ -446,8 +448,64 @@ def cmd_bulk(host, port, k, n):
     out(res)
 
 
+def cmd_rewatch(host, port, ca, n, seconds, interval="0.2"):
+    """n watch streams (GET /watch?interval=I) for `seconds`, each opened
+    again at once when it ends or fails, as a client-go watch is. Prints
+    per stream: the tick times, the masters it was on, and its reconnects."""
+    n, seconds = int(n), float(seconds)
+    t_end = time.time() + seconds
+    streams = [{"ticks": [], "hosts": [], "reconnects": [], "errors": []} for _ in range(n)]
+
+    def one(st):
+        first = True
+        while time.time() < t_end:
+            if not first:
+                st["reconnects"].append(time.time())
+            first = False
+            try:
+                s = tls_connect(host, port, ca, timeout=2)
+            except (OSError, ssl.SSLError) as e:
+                st["errors"].append([time.time(), "connect: %s" % e])
+                time.sleep(0.05)
+                continue
+            try:
+                s.sendall(("GET /watch?interval=%s HTTP/1.1\r\nHost: %s\r\n\r\n"
+                           % (interval, SNI)).encode())
+                s.settimeout(max(0.1, t_end - time.time()))
+                buf = b""
+                while time.time() < t_end:
+                    d = s.recv(65536)
+                    if not d:
+                        break
+                    buf += d
+                    while b"\n" in buf:
+                        line, _, buf = buf.partition(b"\n")
+                        i = line.find(b"{")
+                        if i < 0:
+                            continue
+                        try:
+                            obj = json.loads(line[i:])
+                        except ValueError:
+                            continue
+                        st["ticks"].append(time.time())
+                        if not st["hosts"] or st["hosts"][-1] != obj["host"]:
+                            st["hosts"].append(obj["host"])
+            except (OSError, ssl.SSLError) as e:
+                if time.time() < t_end:
+                    st["errors"].append([time.time(), "read: %s" % e])
+            finally:
+                s.close()
+
+    threads = [threading.Thread(target=one, args=(st,)) for st in streams]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + 30)
+    out({"streams": streams, "end": t_end})
+
+
 def main():
-    cmds = {"transfer": cmd_transfer, "greet": cmd_greet, "concurrent": cmd_concurrent,
+    cmds = {"rewatch": cmd_rewatch, "transfer": cmd_transfer, "greet": cmd_greet, "concurrent": cmd_concurrent,
             "watch": cmd_watch, "rate": cmd_rate, "idle": cmd_idle, "probe": cmd_probe,
             "stream": cmd_stream, "getreset": cmd_getreset, "sendreset": cmd_sendreset,
             "bulk": cmd_bulk}

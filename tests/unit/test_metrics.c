@@ -280,6 +280,51 @@ static void page_escapes_and_shows_the_model(void **state)
     free(p);
 }
 
+/* node-local's discovery counters (status JSON node_local.discover) */
+static void collect_nodelocal_discovery(void **state)
+{
+    static const char nl[] =
+        "{\"version\":\"9.9\",\"config\":{\"generation\":3},\"vrrp\":{\"instances\":[]},"
+        "\"proxies\":{},\"node_local\":{\"file\":null,\"discover\":{\"fetches\":12,"
+        "\"ok\":9,\"changes\":2,\"errors\":{\"connect\":0,\"tls\":1,\"http\":0,"
+        "\"parse\":2,\"timeout\":0},\"seed_only\":false,\"servers\":[\"a:1\",\"b:1\"]}}}";
+    static const char none[] =
+        "{\"version\":\"9.9\",\"config\":{\"generation\":1},\"vrrp\":{\"instances\":[]},"
+        "\"proxies\":{},\"node_local\":{\"file\":null,\"discover\":null}}";
+    const char *docs[] = {nl, none};
+    for (int k = 0; k < 2; k++) {
+        struct mx_json j;
+        struct mx_self self = {.started_unix = 1000};
+        struct sbuf b;
+        char err[128], *text = strdup(docs[k]);
+        assert_int_equal(mx_json_parse(&j, text, strlen(text), err, sizeof(err)), 0);
+        sbuf_init(&b);
+        mx_collect(&b, &j, &self);
+        const char *m = sbuf_str(&b);
+        if (k == 0) {
+            static const char *const want[] = {
+                "# TYPE haplane_nodelocal_discover_fetches_total counter\n",
+                "haplane_nodelocal_discover_fetches_total 12\n",
+                "haplane_nodelocal_discover_ok_total 9\n",
+                "haplane_nodelocal_discover_changes_total 2\n",
+                "haplane_nodelocal_discover_errors_total{reason=\"tls\"} 1\n",
+                "haplane_nodelocal_discover_errors_total{reason=\"parse\"} 2\n",
+                "haplane_nodelocal_discover_errors_total{reason=\"connect\"} 0\n",
+                "haplane_nodelocal_discover_servers 2\n",
+                "haplane_nodelocal_discover_seed_only 0\n",
+            };
+            for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+                if (!strstr(m, want[i]))
+                    fail_msg("missing %s in:\n%s", want[i], m);
+        } else {
+            assert_null(strstr(m, "haplane_nodelocal_"));
+        }
+        sbuf_free(&b);
+        mx_json_free(&j);
+        free(text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +336,7 @@ int main(void)
         cmocka_unit_test(json_reads_the_document),
         cmocka_unit_test(json_refuses_bad_documents),
         cmocka_unit_test(collect_writes_the_metrics),
+        cmocka_unit_test(collect_nodelocal_discovery),
         cmocka_unit_test(page_escapes_and_shows_the_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
