@@ -250,3 +250,78 @@ def test_5000_idle_connections_reset_within_2s_at_the_rate(vr, lab):
     assert s2["last_burst"]["ms"] >= 0.9 * 1000 * n / rate, s2
     print("%d resets between %.3f s and %.3f s after the takeover"
           % (n, first - t_moved, last - t_moved))
+
+
+def tuple_msg(boot, seq, ops=(), full=False, key=KEY, name="vi", vrid=51):
+    """A failover_reset message (src/vrrp/tuples.h); ops: (op, lport,
+    rport, local address, client address), IPv4."""
+    n = name.encode()
+    flags = (1 if key else 0) | (2 if full else 0)
+    body = (b"HPT1" + bytes([flags, vrid, len(n), 4]) + struct.pack("!QQH", boot, seq, len(ops))
+            + b"\0\0" + n)
+    for op, lport, rport, laddr, raddr in ops:
+        body += (bytes([op]) + struct.pack("!HH", lport, rport) + socket.inet_aton(laddr)
+                 + socket.inet_aton(raddr))
+    if key:
+        body += hmac.new(key.encode(), body, hashlib.sha256).digest()[:16]
+    return body
+
+
+SEND = ("import socket,sys\n"
+        "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+        "for m in sys.argv[2:]:\n"
+        "    s.sendto(bytes.fromhex(m),(sys.argv[1],7112))\n")
+
+
+def test_bad_tuple_messages_change_nothing(vr, lab):
+    """haplane on master2 and master3 only; the test speaks for master1 (a
+    configured peer) and for node1 (a stranger). Only the one valid tuple on
+    the VIP is kept; a forged, truncated, untagged, replayed or older-boot
+    message, a stranger's, and tuples for other addresses are dropped and
+    counted; the takeover then resets that one client and nothing else."""
+    hosts = ["master2", "master3"]
+    start_all(vr, hosts=hosts)
+    node1 = ipv4("node1")
+    good = tuple_msg(1000, 1, full=True, ops=[
+        (1, PORT, 40000, VIP, node1),
+        (1, 22, 40001, ipv4("master2"), node1),   # not a VIP
+        (1, PORT, 40002, "198.18.0.101", node1),  # not a VIP either
+    ])
+    many = [(1, PORT, 41000 + i, VIP, node1) for i in range(3)]
+    lab.run("master1", ["/usr/bin/python3", "-c", SEND, ipv4("master2"), good.hex()])
+    wait_for(lambda: reported(vr, "master2", "master1") == 1, 3, 0.05,
+             "master2 keeps master1's one tuple on the VIP")
+    assert fr(vr, "master2")["drops"].get("not-vip") == 2
+    bad = [good,                                                  # replayed
+           tuple_msg(1000, 2, ops=many, key="another-key"),      # forged
+           good[:40],                                             # truncated
+           tuple_msg(1000, 3, ops=many, key=None),                # no tag
+           tuple_msg(999, 9, ops=many, full=True),                # an older boot
+           b"HPT1" + bytes(20)]                                   # junk
+    lab.run("master1", ["/usr/bin/python3", "-c", SEND, ipv4("master2")] + [m.hex() for m in bad])
+    lab.run("node1", ["/usr/bin/python3", "-c", SEND, ipv4("master2"),
+                      tuple_msg(1000, 10, ops=many).hex()])        # a stranger with the key
+
+    def counted():
+        s = vr.status_all("master2")["vrrp"]
+        eng = s["failover_reset_drops"]
+        inst = s["instances"][0]["failover_reset"]["drops"]
+        return (inst.get("replayed", 0) >= 2 and inst.get("unknown-peer", 0) >= 1
+                and eng.get("bad-tag", 0) >= 1 and eng.get("truncated", 0) >= 2
+                and eng.get("no-tag", 0) >= 1) and (eng, inst)
+    eng, inst = wait_for(counted, 3, 0.05, "every bad message counted on master2")
+    assert reported(vr, "master2", "master1") == 1
+    assert "dropped failover_reset message from %s: unknown-peer" % node1 in vr.log("master2")
+    # metrics and text status show them too
+    text = subprocess.run([vr.bin, "status", "--control", vr.control("master2")],
+                          capture_output=True, text=True, check=True).stdout
+    assert "failover_reset: 0 client connections here; %s reported 1;" % ipv4("master1") in text
+    lab.fail("master3")
+    try:
+        vr.wait_holder("master2", timeout=5, hosts=["master1", "master2"])
+        wait_for(lambda: fr(vr, "master2")["takeovers"] >= 1 and
+                 fr(vr, "master2")["resetting"] == 0, 3, 0.05, "master2's burst done")
+    finally:
+        lab.heal("master3")
+    s2 = fr(vr, "master2")
+    assert s2["last_burst"]["clients"] == 1 and s2["resets_sent"] == 1, s2
