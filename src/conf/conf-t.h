@@ -76,12 +76,14 @@ struct cfg_cmd {
  * the addresses. Past that it cannot be sent (validation refuses it;
  * at run time the interface's MTU is checked too). */
 #define CFG_QUORUM_PORT  7112 /* UDP, the quorum heartbeat (vrrp/hb.h) */
-#define CFG_FAILOVER_RESET_RATE 10000 /* reset segments per second (vrrp/tuples.h) */
 #define CFG_ADVERT_MTU   1500
 #define CFG_IP4_HDR      20
 #define CFG_IP6_HDR      40
 #define CFG_VRRP_HDR     8
 #define CFG_VRRP_V2_AUTH 8
+
+/* failover_reset_rate: reset segments per second (vrrp/tuples.h) */
+#define CFG_FAILOVER_RESET_RATE 10000
 
 /* global_defs { ... } */
 struct cfg_global {

@@ -300,8 +300,7 @@ static const struct simple vrrp_simple[] = {
     {"haplane_vrrp_failover_reset_messages_sent_total", MX_COUNTER,
      "failover_reset messages sent to the peers.", "failover_reset.messages_sent", 1},
     {"haplane_vrrp_failover_reset_messages_received_total", MX_COUNTER,
-     "Valid failover_reset messages taken from the peers.", "failover_reset.messages_received",
-     1},
+     "Valid failover_reset messages taken from the peers.", "failover_reset.messages_received", 1},
     {"haplane_vrrp_failover_reset_send_errors_total", MX_COUNTER,
      "failover_reset messages that failed to send.", "failover_reset.send_errors", 1},
 };

@@ -299,10 +299,10 @@ struct px_sess {
 /* conns.c: the client connections reported to failover_reset */
 struct px_conns {
     pthread_mutex_t mu;
-    atomic_bool on;         /* report (cfg_failover_reset_any) */
-    struct vrrp_tp_op *ev;  /* pending reports */
+    atomic_bool on;        /* report (cfg_failover_reset_any) */
+    struct vrrp_tp_op *ev; /* pending reports */
     size_t n, cap;
-    uint64_t lost;          /* the list was full */
+    uint64_t lost; /* the list was full */
 };
 int px_conns_init(struct px_conns *c);
 void px_conns_destroy(struct px_conns *c);

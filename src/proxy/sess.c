@@ -702,8 +702,7 @@ void px_sess_accept(struct px_wpx *wpx, int fd, const struct sockaddr_storage *p
     s->sio.fd = -1;
     s->hio.fd = -1;
     s->c2s.pipe.rd = s->c2s.pipe.wr = s->s2c.pipe.rd = s->s2c.pipe.wr = -1;
-    s->reported = px_conns_on(w->px) &&
-                  px_conns_tuple(fd, peer, &s->tup);
+    s->reported = px_conns_on(w->px) && px_conns_tuple(fd, peer, &s->tup);
     if (s->reported)
         px_conns_report(w->px, VRRP_TP_ADD, &s->tup);
     s->next = w->sessions;

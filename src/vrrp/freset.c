@@ -211,8 +211,7 @@ static void mcast_join(struct vrrp_inst *in)
 {
     struct vrrp_freset *f = in->fr;
     struct vrrp_addr g;
-    if (!f->mcast || !in->ifindex || f->joined_ifindex == in->ifindex ||
-        (in->q && in->q->mcast))
+    if (!f->mcast || !in->ifindex || f->joined_ifindex == in->ifindex || (in->q && in->q->mcast))
         return;
     group_of(in, &g);
     int r;

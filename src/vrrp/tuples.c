@@ -90,8 +90,7 @@ size_t vrrp_tp_encode(const struct vrrp_tp_msg *m, const struct vrrp_tp_op *ops,
 {
     size_t l = strnlen(m->name, VRRP_TP_NAME + 1);
     bool auth = key && keylen;
-    if (l == 0 || l > VRRP_TP_NAME || (m->family != AF_INET && m->family != AF_INET6) ||
-        n > 0xffff)
+    if (l == 0 || l > VRRP_TP_NAME || (m->family != AF_INET && m->family != AF_INET6) || n > 0xffff)
         return 0;
     size_t el = entry_len(m->family), a = alen(m->family);
     size_t len = VRRP_TP_HDR + l + n * el + (auth ? VRRP_TP_TAG : 0);

@@ -176,9 +176,9 @@ size_t vrrp_tp_flush(struct vrrp_tp_local *l, const struct vrrp_tp_msg *tmpl, co
 
 struct vrrp_tp_peer {
     struct vrrp_tpset set;
-    uint64_t boot, seq;       /* data messages: last taken (0, 0: none) */
+    uint64_t boot, seq;         /* data messages: last taken (0, 0: none) */
     uint64_t req_boot, req_seq; /* REQ messages: last taken */
-    uint64_t last_ms;         /* when the last data message was taken */
+    uint64_t last_ms;           /* when the last data message was taken */
     uint64_t messages, fulls, gaps;
 };
 

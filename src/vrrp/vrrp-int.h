@@ -132,7 +132,7 @@ struct vrrp_inst {
     char wait_reason[160];
     struct ev_timer t_wait;
 
-    struct vrrp_quorum *q; /* NULL unless quorum on */
+    struct vrrp_quorum *q;  /* NULL unless quorum on */
     struct vrrp_freset *fr; /* NULL unless failover_reset is in effect */
 
     struct vrrp_fencer *fence;   /* fence etcd (fencer.c); NULL: none */
@@ -193,7 +193,7 @@ struct vrrp {
     void *conns_arg;
     uint64_t conns_lost;
     uint64_t tp_drops[VRRP_TP_ERR_COUNT]; /* before an instance is known */
-    int raw_fd4, raw_fd6; /* the reset segments; -1 until the first takeover */
+    int raw_fd4, raw_fd6;                 /* the reset segments; -1 until the first takeover */
     uint64_t raw_rnd;
 };
 

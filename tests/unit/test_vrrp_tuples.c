@@ -358,8 +358,8 @@ static void test_not_vip_bad_tuple_and_limit(void **state)
 
     /* the limit: fill the set, then one more is dropped and counted */
     for (uint32_t i = 0; p.set.n < VRRP_TP_PEER_MAX; i++) {
-        struct vrrp_tuple t = tup4("198.18.0.100", (uint16_t)(1 + i / 60000),
-                                   "198.18.0.21", (uint16_t)(1 + i % 60000));
+        struct vrrp_tuple t = tup4("198.18.0.100", (uint16_t)(1 + i / 60000), "198.18.0.21",
+                                   (uint16_t)(1 + i % 60000));
         vrrp_tpset_add(&p.set, &t);
     }
     struct vrrp_tp_op more = {VRRP_TP_ADD, tup4("198.18.0.100", 9, "198.18.0.99", 9)};
