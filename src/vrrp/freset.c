@@ -33,9 +33,10 @@
 
 #include "vrrp/vrrp-int.h"
 
-#define FR_TICK_MS   1000
-#define FR_PACE_MS   10
-#define FR_MAX_PEERS 32 /* multicast: peers learnt at most */
+#define FR_TICK_MS     1000
+#define FR_PACE_MS     10
+#define FR_SECOND_MS   600 /* the second reset segment to each client */
+#define FR_V6_DELAY_MS 100 /* IPv6: the first one after the VIP is local (takeover()) */
 
 static uint64_t rnd64(void)
 {
@@ -127,7 +128,7 @@ static long peer_index(struct vrrp_inst *in, const struct vrrp_addr *src, bool l
     for (size_t i = 0; i < f->npeers; i++)
         if (vrrp_addr_eq(&f->addrs[i], src))
             return (long)i;
-    if (!f->mcast || !learn || src->family != in->c->family || f->npeers == FR_MAX_PEERS)
+    if (!f->mcast || !learn || src->family != in->c->family || f->npeers == VRRP_FR_MAX_PEERS)
         return -1;
     f->addrs[f->npeers] = *src;
     memset(&f->peers[f->npeers], 0, sizeof(f->peers[0]));
@@ -425,15 +426,18 @@ static void burst_end(struct vrrp_inst *in, const char *why)
 {
     struct vrrp_freset *f = in->fr;
     uint64_t ms = (ev_clock_ns() - f->burst_start_ns) / NS_PER_MS;
-    f->last_burst_ms = ms;
+    if (f->round == 1)
+        f->last_burst_ms = ms;
     log_info("vrrp", in->name,
              "failover_reset: %s: %zu of %zu clients of the previous holder reset in %llu ms "
-             "(%llu send errors)",
-             why, f->qpos, f->nq, (unsigned long long)ms, (unsigned long long)f->burst_errors);
+             "(round %u of 2, %llu send errors)",
+             why, f->qpos, f->nq, (unsigned long long)ms, f->round,
+             (unsigned long long)f->burst_errors);
     ev_timer_stop(in->v->loop, &f->t_reset);
     free(f->queue);
     f->queue = NULL;
     f->nq = f->qpos = 0;
+    f->round = 0;
 }
 
 static void on_pace(struct ev_loop *loop, struct ev_timer *t)
@@ -446,7 +450,8 @@ static void on_pace(struct ev_loop *loop, struct ev_timer *t)
     }
     /* the rate over the whole burst: what is due by now, minus what was sent */
     uint64_t rate = in->v->cfg->global.failover_reset_rate;
-    uint64_t el_us = (ev_clock_ns() - f->burst_start_ns) / 1000;
+    uint64_t now = ev_clock_ns();
+    uint64_t el_us = now > f->burst_start_ns ? (now - f->burst_start_ns) / 1000 : 0;
     uint64_t due = rate * el_us / 1000000 + 1;
     while (f->qpos < f->nq && f->qpos < due) {
         if (send_reset(in, &f->queue[f->qpos]) < 0) {
@@ -463,11 +468,27 @@ static void on_pace(struct ev_loop *loop, struct ev_timer *t)
         }
         f->qpos++;
     }
-    if (f->qpos >= f->nq) {
+    if (f->qpos < f->nq) {
+        ev_timer_start(loop, t, FR_PACE_MS * NS_PER_MS, on_pace, in);
+        return;
+    }
+    if (f->round == 2) {
         burst_end(in, "done");
         return;
     }
-    ev_timer_start(loop, t, FR_PACE_MS * NS_PER_MS, on_pace, in);
+    /* A second segment to every client, for those whose answer to the
+     * first was lost (its neighbour cache still pointing at the old
+     * holder, a dropped packet). A client answers an out-of-window segment
+     * at most every 0.5 s (tcp_invalid_ratelimit): after that. */
+    f->last_burst_ms = (ev_clock_ns() - f->burst_start_ns) / NS_PER_MS;
+    log_info("vrrp", in->name,
+             "failover_reset: %zu clients of the previous holder sent a reset segment in %llu ms; "
+             "a second one follows in %u ms",
+             f->nq, (unsigned long long)f->last_burst_ms, FR_SECOND_MS);
+    f->round = 2;
+    f->qpos = 0;
+    f->burst_start_ns = ev_clock_ns() + FR_SECOND_MS * NS_PER_MS;
+    ev_timer_start(loop, t, FR_SECOND_MS * NS_PER_MS, on_pace, in);
 }
 
 /* The instance became MASTER: reset the clients its peers reported. */
@@ -491,6 +512,7 @@ static void takeover(struct vrrp_inst *in)
         return;
     }
     f->nq = f->qpos = 0;
+    f->round = 1;
     f->burst_errors = 0;
     for (size_t i = 0; i < f->npeers; i++) {
         size_t cur = 0;
@@ -506,8 +528,17 @@ static void takeover(struct vrrp_inst *in)
              "failover_reset: taking over: resetting %zu clients of the previous holder at "
              "%u/s",
              f->nq, in->v->cfg->global.failover_reset_rate);
-    f->burst_start_ns = ev_clock_ns();
     f->t_reset.arg = in;
+    if (in->c->family == AF_INET6) {
+        /* The kernel makes an IPv6 address local (its route) from a work
+         * queue after the address is added, even with nodad: until then a
+         * client's answer to the VIP is lost (measured: one run in a few
+         * waited for the neighbour solicitation's 1 s retransmit). */
+        f->burst_start_ns = ev_clock_ns() + FR_V6_DELAY_MS * NS_PER_MS;
+        ev_timer_start(in->v->loop, &f->t_reset, FR_V6_DELAY_MS * NS_PER_MS, on_pace, in);
+        return;
+    }
+    f->burst_start_ns = ev_clock_ns();
     on_pace(in->v->loop, &f->t_reset);
 }
 
@@ -529,7 +560,7 @@ int vrrp_freset_start(struct vrrp_inst *in)
     if (!f)
         return -1;
     f->mcast = !in->c->npeers;
-    for (size_t i = 0; !f->mcast && i < in->c->npeers && i < FR_MAX_PEERS; i++)
+    for (size_t i = 0; !f->mcast && i < in->c->npeers && i < VRRP_FR_MAX_PEERS; i++)
         f->addrs[f->npeers++] = in->peers[i];
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -624,7 +655,8 @@ void vrrp_freset_json(const struct vrrp_inst *in, struct sbuf *b)
                 (unsigned long long)f->received, (unsigned long long)f->local.fulls,
                 (unsigned long long)f->reqs_sent, (unsigned long long)f->reqs_taken,
                 (unsigned long long)f->takeovers, (unsigned long long)f->resets_sent,
-                (unsigned long long)f->reset_errors, f->nq - f->qpos,
+                (unsigned long long)f->reset_errors,
+                (f->nq - f->qpos) + (f->round == 1 ? f->nq : 0),
                 (unsigned long long)f->last_burst_n, (unsigned long long)f->last_burst_ms);
     for (size_t i = 0; i < f->npeers; i++) {
         const struct vrrp_tp_peer *p = &f->peers[i];

@@ -87,6 +87,7 @@ struct vrrp_freset {
     /* the reset burst after a takeover */
     struct vrrp_tuple *queue;
     size_t nq, qpos;
+    unsigned round; /* 1, 2: the first or second segment to each; 0: none */
     uint64_t burst_start_ns, burst_errors, last_burst_n, last_burst_ms;
     uint64_t sent, send_errors, received, reqs_sent, reqs_taken, takeovers;
     uint64_t resets_sent, reset_errors;
