@@ -13,7 +13,9 @@
  * sequence and acknowledgement number from VIP:port to every client its
  * peers reported on one of its VIPs (not its own: they are alive here),
  * paced at failover_reset_rate per second with a 10 ms timer, through a
- * raw socket (IPPROTO_RAW, the IP header built here). The client answers
+ * raw socket (IPPROTO_RAW, the IP header built here), and a second one
+ * 0.6 s later for answers that were lost (IPv6: the first round starts
+ * 100 ms after the takeover, once the kernel delivers to the new VIP). The client answers
  * with its real numbers; this node's kernel has no such connection and
  * resets it; the client reconnects, now to this node. Only tuples whose
  * local address is one of the instance's VIPs are ever kept, and while
@@ -524,6 +526,16 @@ static void takeover(struct vrrp_inst *in)
         vrrp_tpset_clear(&f->peers[i].set);
     }
     f->last_burst_n = f->nq;
+    if (!f->nq) {
+        free(f->queue);
+        f->queue = NULL;
+        f->round = 0;
+        log_info("vrrp", in->name,
+                 "failover_reset: taking over: the %zu connections the peers reported are not "
+                 "on a VIP of this instance or are this node's own: none to reset",
+                 total);
+        return;
+    }
     log_info("vrrp", in->name,
              "failover_reset: taking over: resetting %zu clients of the previous holder at "
              "%u/s",
