@@ -130,6 +130,8 @@ enum vrrp_tp_err vrrp_tp_decode(const uint8_t *buf, size_t len, const uint8_t *k
     bool tagged = buf[4] & 1;
     if (l == 0 || l > VRRP_TP_NAME || buf[26] || buf[27] || (buf[4] & ~7))
         return VRRP_TP_BAD_LENGTH;
+    if (len >= VRRP_TP_HDR + l && memchr(buf + VRRP_TP_HDR, 0, l))
+        return VRRP_TP_BAD_LENGTH; /* a name is text: no NUL inside */
     if (buf[7] != 4 && buf[7] != 6)
         return VRRP_TP_BAD_FAMILY;
     int family = buf[7] == 4 ? AF_INET : AF_INET6;

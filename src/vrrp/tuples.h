@@ -87,7 +87,8 @@ enum vrrp_tp_err {
     VRRP_TP_OK = 0,
     VRRP_TP_TRUNCATED,        /* shorter than its header, name, entries (and tag) */
     VRRP_TP_BAD_MAGIC,        /* not "HPT1" */
-    VRRP_TP_BAD_LENGTH,       /* name length 0 or > 64, bytes after the message, entries in a REQ */
+    VRRP_TP_BAD_LENGTH,       /* name length 0 or > 64 or a NUL in it, bytes after the message,
+                                 entries in a REQ, an unknown flag */
     VRRP_TP_BAD_FAMILY,       /* family not 4 or 6, or not the instance's */
     VRRP_TP_BAD_OP,           /* an entry's op is neither add nor delete */
     VRRP_TP_NO_TAG,           /* a key is configured, the message has no tag */

@@ -123,6 +123,9 @@ static void test_bad_fields(void **state)
     b[6] = 0;
     assert_int_equal(vrrp_tp_decode(b, n, NULL, 0, &out), VRRP_TP_BAD_LENGTH);
     memcpy(b, buf, n);
+    b[VRRP_TP_HDR + 3] = 0; /* a NUL inside the name */
+    assert_int_equal(vrrp_tp_decode(b, n, NULL, 0, &out), VRRP_TP_BAD_LENGTH);
+    memcpy(b, buf, n);
     b[4] |= 4; /* a REQ with an entry */
     assert_int_equal(vrrp_tp_decode(b, n, NULL, 0, &out), VRRP_TP_BAD_LENGTH);
     memcpy(b, buf, n);
