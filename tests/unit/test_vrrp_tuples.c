@@ -338,6 +338,50 @@ static void test_replay_gap_and_restart(void **state)
     vrrp_tp_peer_free(&p);
 }
 
+/* A sender whose clock went back across a restart (a smaller boot id) is
+ * taken only after VRRP_TP_FORGET_MS of silence, and only with a full sync. */
+static void test_smaller_boot_after_silence(void **state)
+{
+    (void)state;
+    uint8_t buf[VRRP_TP_MAX];
+    struct vrrp_tp_peer p = {0};
+    uint64_t drops[VRRP_TP_ERR_COUNT] = {0};
+    struct vrrp_tp_op op = {VRRP_TP_ADD, tup4("198.18.0.100", 16443, "198.18.0.21", 5555)};
+    struct vrrp_tp_msg m = tmpl(AF_INET), out;
+    bool rs;
+    m.boot = 9000;
+    m.full = true;
+    size_t n = vrrp_tp_encode(&m, &op, 1, NULL, 0, buf, sizeof(buf));
+    assert_int_equal(vrrp_tp_decode(buf, n, NULL, 0, &out), VRRP_TP_OK);
+    assert_int_equal(vrrp_tp_take(&p, buf, &out, 1000, is_vip, NULL, drops, &rs), VRRP_TP_OK);
+    m.boot = 100; /* restarted with its clock behind */
+    m.full = true;
+    n = vrrp_tp_encode(&m, NULL, 0, NULL, 0, buf, sizeof(buf));
+    assert_int_equal(vrrp_tp_decode(buf, n, NULL, 0, &out), VRRP_TP_OK);
+    assert_int_equal(
+        vrrp_tp_take(&p, buf, &out, 1000 + VRRP_TP_FORGET_MS, is_vip, NULL, drops, &rs),
+        VRRP_TP_REPLAYED);
+    assert_int_equal(p.set.n, 1);
+    /* silent long enough: a delta is still not enough, a full sync is */
+    m.full = false;
+    n = vrrp_tp_encode(&m, NULL, 0, NULL, 0, buf, sizeof(buf));
+    assert_int_equal(vrrp_tp_decode(buf, n, NULL, 0, &out), VRRP_TP_OK);
+    assert_int_equal(
+        vrrp_tp_take(&p, buf, &out, 1001 + VRRP_TP_FORGET_MS, is_vip, NULL, drops, &rs),
+        VRRP_TP_OUT_OF_SYNC);
+    assert_true(rs);
+    m.full = true;
+    m.seq = 2;
+    n = vrrp_tp_encode(&m, NULL, 0, NULL, 0, buf, sizeof(buf));
+    assert_int_equal(vrrp_tp_decode(buf, n, NULL, 0, &out), VRRP_TP_OK);
+    assert_int_equal(
+        vrrp_tp_take(&p, buf, &out, 1001 + VRRP_TP_FORGET_MS, is_vip, NULL, drops, &rs),
+        VRRP_TP_OK);
+    assert_int_equal(p.boot, 100);
+    assert_int_equal(p.set.n, 0);
+    vrrp_tp_peer_free(&p);
+}
+
 static void test_not_vip_bad_tuple_and_limit(void **state)
 {
     (void)state;
@@ -451,6 +495,7 @@ int main(void)
         cmocka_unit_test(test_set_add_del_many),
         cmocka_unit_test(test_full_sync_then_deltas_converge),
         cmocka_unit_test(test_replay_gap_and_restart),
+        cmocka_unit_test(test_smaller_boot_after_silence),
         cmocka_unit_test(test_not_vip_bad_tuple_and_limit),
         cmocka_unit_test(test_req_replay_guard),
         cmocka_unit_test(test_journal_overflow_becomes_full_sync),
