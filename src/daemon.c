@@ -111,6 +111,13 @@ static void reject_reload(struct daemon *dm, const char *what, const char *err)
     sdn_reloaded(&dm->sdn); /* the old configuration runs: ready again */
 }
 
+/* failover_reset: VRRP takes the proxy's connection reports. */
+static size_t take_conns(vrrp_conn_cb cb, void *cbarg, void *arg, uint64_t *lost)
+{
+    struct daemon *dm = arg;
+    return px_conns_take(dm->px, cb, cbarg, lost);
+}
+
 /* The second half of a reload: next is loaded and valid, its names (if
  * any) resolved. Takes next. */
 static void apply_reload(struct daemon *dm, struct cfg *next, const struct px_names *names)
@@ -128,8 +135,10 @@ static void apply_reload(struct daemon *dm, struct cfg *next, const struct px_na
         dm->vrrp = vrrp_start(loop, next, err, sizeof(err));
         if (!dm->vrrp)
             log_error("main", NULL, "reload: vrrp: %s", err);
-        else if (dm->px) /* a new engine learns every proxy's health now */
+        else if (dm->px) { /* a new engine learns every proxy's health now */
             px_set_health_cb(dm->px, on_proxy_health, dm);
+            vrrp_set_conns_source(dm->vrrp, take_conns, dm);
+        }
     }
     if (mx_apply(&dm->mx, loop, &next->global.metrics_listen, metrics_status, dm, err,
                  sizeof(err)) < 0)
@@ -516,6 +525,7 @@ static int setup(struct daemon *dm, const struct daemon_opts *o)
         return -1;
     }
     px_set_health_cb(dm->px, on_proxy_health, dm);
+    vrrp_set_conns_source(dm->vrrp, take_conns, dm);
     if (mx_apply(&dm->mx, dm->loop, &dm->cfg->global.metrics_listen, metrics_status, dm, err,
                  sizeof(err)) < 0) {
         log_error("metrics", NULL, "%s", err);

@@ -82,6 +82,9 @@ struct cfg_cmd {
 #define CFG_VRRP_HDR     8
 #define CFG_VRRP_V2_AUTH 8
 
+/* failover_reset_rate: reset segments per second (vrrp/tuples.h) */
+#define CFG_FAILOVER_RESET_RATE 10000
+
 /* global_defs { ... } */
 struct cfg_global {
     struct cfg_pos pos;                  /* the global_defs keyword (last one, if several) */
@@ -104,12 +107,13 @@ struct cfg_global {
     bool mlockall;                       /* native: lock memory against page-fault stalls; off */
     uint32_t quorum_port;                /* UDP port of the quorum heartbeat; 7112 */
     char *quorum_key;                    /* heartbeat HMAC key; NULL: not authenticated */
+    uint32_t failover_reset_rate;        /* reset segments per second after a takeover; 10000 */
     struct cfg_endpoint metrics_listen;  /* /metrics, /healthz, status page; port 0 = off */
     struct {
         struct cfg_pos router_id, script_user, enable_script_security, vrrp_version,
             garp_master_repeat, garp_master_delay, garp_master_refresh, garp_master_refresh_repeat,
             garp_interval, gna_interval, mcast_group4, mcast_group6, realtime, mlockall,
-            quorum_port, quorum_key, metrics_listen, run_as;
+            quorum_port, quorum_key, metrics_listen, run_as, failover_reset_rate;
     } at;
 };
 
@@ -232,6 +236,10 @@ struct cfg_vrrp_instance {
                                   {self} + unicast_peer is seen; off */
     uint32_t cluster_size;     /* quorum with multicast: nodes in the group,
                                   this one included; 0: unset (the peers) */
+    bool failover_reset;       /* share the proxy's client connections on the VIPs
+                                  with the peers; reset the previous holder's
+                                  on taking over; on (active only where a proxy
+                                  accepts on a VIP: cfg_failover_reset_active) */
     struct cfg_fence fence;    /* fence etcd { ... }; .on false: none */
     char *track_etcd;          /* track_etcd URL: the local member's /health; NULL: none */
     int32_t track_etcd_weight; /* 0: unhealthy puts the instance in FAULT */
@@ -248,7 +256,8 @@ struct cfg_vrrp_instance {
         struct cfg_pos state, interface, vrid, priority, advert_int, version, auth, auth_type,
             auth_pass, src_ip, peers, vips, preempt, preempt_delay, quorum, notify_master,
             notify_backup, notify_fault, notify_stop, notify, garp_master_repeat, garp_master_delay,
-            garp_master_refresh, garp_master_refresh_repeat, vip_lifetime, track_etcd, cluster_size;
+            garp_master_refresh, garp_master_refresh_repeat, vip_lifetime, track_etcd, cluster_size,
+            failover_reset;
     } at;
 };
 

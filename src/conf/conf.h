@@ -87,6 +87,13 @@ const struct cfg_vrrp_instance *cfg_find_instance(const struct cfg *cfg, const c
 const struct cfg_vrrp_script *cfg_find_script(const struct cfg *cfg, const char *name);
 const struct cfg_server *cfg_find_server(const struct cfg_proxy *px, const char *name);
 
+/* failover_reset is in effect for instance vi: it is on, and some proxy
+ * may accept connections on one of its VIPs (a bind on `*`, on one of the
+ * VIPs, or on a host name, which may resolve to one). */
+bool cfg_failover_reset_active(const struct cfg *cfg, const struct cfg_vrrp_instance *vi);
+/* ... for some instance of cfg. */
+bool cfg_failover_reset_any(const struct cfg *cfg);
+
 /* Diagnostics. cfg_diag_format writes "FILE:LINE:COL: error: MSG" (or
  * "FILE: error: MSG" without a line, "error: MSG" without a file) and returns
  * the snprintf() length. cfg_diags_print writes every entry, one per line. */

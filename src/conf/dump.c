@@ -152,6 +152,8 @@ static void write_global(FILE *f, const struct cfg_global *g)
     fprintf(f, "    mlockall %s\n", onoff(g->mlockall));
     if (g->quorum_port != CFG_QUORUM_PORT)
         fprintf(f, "    quorum_port %u\n", g->quorum_port);
+    if (g->failover_reset_rate != CFG_FAILOVER_RESET_RATE)
+        fprintf(f, "    failover_reset_rate %u\n", g->failover_reset_rate);
     if (g->quorum_key) {
         fputs("    quorum_key ", f);
         put_word(f, g->quorum_key);
@@ -318,6 +320,8 @@ static void write_instance(FILE *f, const struct cfg_vrrp_instance *vi)
     fprintf(f, "    quorum %s\n", onoff(vi->quorum));
     if (vi->cluster_size)
         fprintf(f, "    cluster_size %u\n", vi->cluster_size);
+    if (!vi->failover_reset)
+        fputs("    failover_reset off\n", f);
     write_fence(f, vi);
     write_notify(f, "notify_master", &vi->notify_master);
     write_notify(f, "notify_backup", &vi->notify_backup);

@@ -39,6 +39,7 @@ void cfg_global_defaults(struct cfg_global *g)
     g->garp_master_delay_ms = 5000;
     g->garp_master_refresh_repeat = 1;
     g->quorum_port = CFG_QUORUM_PORT;
+    g->failover_reset_rate = CFG_FAILOVER_RESET_RATE;
     g->mcast_group4.family = AF_INET;
     g->mcast_group4.prefix = 32;
     inet_pton(AF_INET, "224.0.0.18", &g->mcast_group4.u.v4);
@@ -61,6 +62,7 @@ void cfg_instance_defaults(struct cfg_vrrp_instance *vi)
     vi->state = CFG_STATE_BACKUP;
     vi->advert_int_ms = 1000;
     vi->preempt = true;
+    vi->failover_reset = true;
 }
 
 void cfg_proxy_defaults(struct cfg_proxy *px)
@@ -252,4 +254,38 @@ int cfg_summary(const struct cfg *cfg, char *buf, size_t len)
     return snprintf(buf, len, "%zu vrrp instance%s, %zu prox%s, %zu server%s", cfg->ninstances,
                     cfg->ninstances == 1 ? "" : "s", cfg->nproxies,
                     cfg->nproxies == 1 ? "y" : "ies", nservers, nservers == 1 ? "" : "s");
+}
+
+static bool addr_eq(const struct cfg_addr *a, const struct cfg_addr *b)
+{
+    if (a->family != b->family)
+        return false;
+    return a->family == AF_INET ? !memcmp(&a->u.v4, &b->u.v4, sizeof(a->u.v4))
+                                : !memcmp(&a->u.v6, &b->u.v6, sizeof(a->u.v6));
+}
+
+bool cfg_failover_reset_active(const struct cfg *cfg, const struct cfg_vrrp_instance *vi)
+{
+    if (!vi->failover_reset)
+        return false;
+    for (size_t p = 0; p < cfg->nproxies; p++) {
+        const struct cfg_proxy *px = &cfg->proxies[p];
+        for (size_t b = 0; b < px->nbinds; b++) {
+            const struct cfg_endpoint *e = &px->binds[b].addr;
+            if (e->kind != CFG_HOST_ADDR)
+                return true;
+            for (size_t i = 0; i < vi->nvips; i++)
+                if (addr_eq(&e->addr, &vi->vips[i].addr))
+                    return true;
+        }
+    }
+    return false;
+}
+
+bool cfg_failover_reset_any(const struct cfg *cfg)
+{
+    for (size_t i = 0; i < cfg->ninstances; i++)
+        if (cfg_failover_reset_active(cfg, &cfg->instances[i]))
+            return true;
+    return false;
 }

@@ -122,6 +122,8 @@ static const struct cfg_directive global_dirs[] = {
     CFG_VAL("mlockall", G, CFG_V_BOOL, mlockall, at.mlockall, 0, 0),
     CFG_VAL("quorum_port", G, CFG_V_U32, quorum_port, at.quorum_port, 1, 65535),
     CFG_VAL("quorum_key", G, CFG_V_STR, quorum_key, at.quorum_key, 0, 0),
+    CFG_VAL("failover_reset_rate", G, CFG_V_U32, failover_reset_rate, at.failover_reset_rate, 1,
+            1000000),
     CFG_DIR("metrics_listen", 1, 1, CFG_BLK_NO, h_metrics_listen, G, at.metrics_listen),
     CFG_DIR("run_as", 1, 2, CFG_BLK_NO, h_run_as, G, at.run_as),
 };
@@ -545,6 +547,7 @@ static const struct cfg_directive instance_dirs[] = {
     CFG_DIRN("track_proxy", 1, 3, CFG_BLK_OPT, h_track_proxy),
     CFG_VAL("quorum", VI, CFG_V_BOOL, quorum, at.quorum, 0, 0),
     CFG_VAL("cluster_size", VI, CFG_V_U32, cluster_size, at.cluster_size, 2, 255),
+    CFG_VAL("failover_reset", VI, CFG_V_BOOL, failover_reset, at.failover_reset, 0, 0),
     CFG_DIRN("fence", 1, 1, CFG_BLK_YES, h_fence),
     CFG_DIR("track_etcd", 1, 3, CFG_BLK_NO, h_track_etcd, VI, at.track_etcd),
     NOTIFY("notify_master", notify_master),

@@ -25,6 +25,7 @@
 #include "vrrp/fsm.h"
 #include "vrrp/hb.h"
 #include "vrrp/pkt.h"
+#include "vrrp/tuples.h"
 
 #ifndef HAPLANE_GITREV
 #define HAPLANE_GITREV "unknown"
@@ -182,6 +183,11 @@ static const char *hb_err_str(int e)
     return vrrp_hb_err_str((enum vrrp_hb_err)e);
 }
 
+static const char *tp_err_str(int e)
+{
+    return vrrp_tp_err_str((enum vrrp_tp_err)e);
+}
+
 static const char *result_str(int r)
 {
     return chk_result_str((enum chk_result)r);
@@ -289,7 +295,41 @@ static const struct simple vrrp_simple[] = {
      "Valid quorum heartbeats received.", "quorum.received", 1},
     {"haplane_vrrp_quorum_heartbeat_send_errors_total", MX_COUNTER,
      "Quorum heartbeats that failed to send.", "quorum.send_errors", 1},
+    {"haplane_vrrp_failover_reset_connections", MX_GAUGE,
+     "This node's proxy client connections on the instance's VIPs (failover_reset).",
+     "failover_reset.connections", 1},
+    {"haplane_vrrp_failover_reset_resets_sent_total", MX_COUNTER,
+     "Reset segments sent to the previous holder's clients after taking over.",
+     "failover_reset.resets_sent", 1},
+    {"haplane_vrrp_failover_reset_reset_errors_total", MX_COUNTER,
+     "Reset segments that failed to send.", "failover_reset.reset_errors", 1},
+    {"haplane_vrrp_failover_reset_messages_sent_total", MX_COUNTER,
+     "failover_reset messages sent to the peers.", "failover_reset.messages_sent", 1},
+    {"haplane_vrrp_failover_reset_messages_received_total", MX_COUNTER,
+     "Valid failover_reset messages taken from the peers.", "failover_reset.messages_received", 1},
+    {"haplane_vrrp_failover_reset_send_errors_total", MX_COUNTER,
+     "failover_reset messages that failed to send.", "failover_reset.send_errors", 1},
 };
+
+/* failover_reset: the connections each peer reported. */
+static void emit_fr_peers(struct sbuf *o, const struct mx_json *j, const struct objs *in)
+{
+    static const char *const name = "haplane_vrrp_failover_reset_peer_connections";
+    bool header = false;
+    for (size_t i = 0; i < in->n; i++) {
+        int ps = mx_json_get(j, in->v[i].node, "failover_reset.peers");
+        for (int c = mx_json_first(j, ps); c >= 0; c = j->v[c].next) {
+            if (!header)
+                mx_family(o, name, MX_GAUGE,
+                          "Client connections on the instance's VIPs that a peer reported "
+                          "(failover_reset: reset when this node takes over).");
+            header = true;
+            struct mx_label l[] = {
+                in->v[i].l[0], {"peer", mx_json_str(j, c, "address", "")}, {NULL, NULL}};
+            mx_sample(o, name, l, mx_json_num(j, c, "connections", 0));
+        }
+    }
+}
 
 /* One row per tracked input: whether it is ok and its weight. */
 static void emit_tracks(struct sbuf *o, const struct mx_json *j, const struct objs *in)
@@ -329,6 +369,13 @@ static void emit_vrrp_engine(struct sbuf *o, const struct mx_json *j, bool any_i
                   &(struct simple){"haplane_vrrp_quorum_dropped_total", MX_COUNTER,
                                    "Quorum heartbeats dropped, by reason.", "quorum_drops", 0},
                   "reason", hb_err_str, 1, VRRP_HB_ERR_COUNT);
+    if (any_instance && mx_json_get(j, 0, "vrrp.failover_reset_drops") >= 0 && eng.n)
+        emit_enum(o, j, &eng,
+                  &(struct simple){"haplane_vrrp_failover_reset_engine_dropped_total", MX_COUNTER,
+                                   "failover_reset messages dropped before an instance was "
+                                   "known, by reason.",
+                                   "failover_reset_drops", 0},
+                  "reason", tp_err_str, 1, VRRP_TP_ERR_COUNT);
     for (int c = mx_json_first(j, mx_json_get(j, 0, "vrrp.sockets")); c >= 0; c = j->v[c].next) {
         if (!(ob = objs_add(&socks, c)))
             continue;
@@ -368,6 +415,12 @@ static void emit_vrrp(struct sbuf *o, const struct mx_json *j, const struct objs
                                "counters.drops", 0},
               "reason", rx_err_str, 1, VRRP_RX_ERR_COUNT);
     emit_tracks(o, j, in);
+    emit_fr_peers(o, j, in);
+    emit_enum(o, j, in,
+              &(struct simple){"haplane_vrrp_failover_reset_dropped_total", MX_COUNTER,
+                               "failover_reset messages (or their entries) dropped, by reason.",
+                               "failover_reset.drops", 0},
+              "reason", tp_err_str, 1, VRRP_TP_ERR_COUNT);
     emit_hist(o, j, in, "haplane_vrrp_failover_gap_seconds",
               "Takeovers by this node: time from the last advert heard from the old master to "
               "this node's VIPs installed.",

@@ -26,6 +26,7 @@ struct px {
     void *done_arg;
     uint64_t nofile;
     long ncpu;
+    struct px_conns conns; /* failover_reset (conns.c) */
 };
 
 /* 1 if the proxy's current generation has a usable server. */

@@ -11,6 +11,7 @@
 
 #include "check/state.h"
 #include "proxy/gen-int.h"
+#include "conf/conf.h"
 #include "proxy/manager-int.h"
 
 /* ---- messages to and from workers ---- */
@@ -441,6 +442,7 @@ int px_reload(struct px *px, const struct cfg *cfg, const struct px_names *names
     if (prepare(px, cfg, names, &p, err, errlen) < 0)
         return -1;
     commit(px, &p, cfg);
+    atomic_store(&px->conns.on, cfg_failover_reset_any(cfg));
     log_proxies(px);
     return 0;
 }
@@ -456,6 +458,11 @@ struct px *px_start(struct ev_loop *loop, const struct cfg *cfg, char *err, size
     px->mq.efd = -1;
     px->nofile = px_raise_nofile();
     px->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (px_conns_init(&px->conns) < 0) {
+        snprintf(err, errlen, "out of memory");
+        free(px);
+        return NULL;
+    }
     if (px_mq_init(&px->mq) < 0 ||
         ev_io_start(loop, &px->mq_io, px->mq.efd, EPOLLIN, on_main_mq, px) < 0) {
         snprintf(err, errlen, "proxy message queue: %s", strerror(errno));
@@ -508,6 +515,7 @@ void px_stop(struct px *px)
     if (px->mq.efd >= 0)
         ev_io_stop(px->loop, &px->mq_io);
     px_mq_destroy(&px->mq);
+    px_conns_destroy(&px->conns);
     free(px);
 }
 

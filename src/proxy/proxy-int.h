@@ -293,7 +293,24 @@ struct px_sess {
     bool drain_all;              /* drain_at is the proxy's (SIGTERM), not a server's */
     bool queued;                 /* on the worker's ready list */
     struct px_sess *rnext;       /* ready list */
+    bool reported;               /* failover_reset: tup was reported (conns.c) */
+    struct vrrp_tuple tup;
 };
+
+/* conns.c: the client connections reported to failover_reset */
+struct px_conns {
+    pthread_mutex_t mu;
+    atomic_bool on;        /* report (cfg_failover_reset_any) */
+    struct vrrp_tp_op *ev; /* pending reports */
+    size_t n, cap;
+    uint64_t lost; /* the list was full */
+};
+int px_conns_init(struct px_conns *c);
+void px_conns_destroy(struct px_conns *c);
+/* The tuple of an accepted connection (false: not IPv4/IPv6, or getsockname failed). */
+bool px_conns_tuple(int fd, const struct sockaddr_storage *peer, struct vrrp_tuple *t);
+void px_conns_report(struct px *px, uint8_t op, const struct vrrp_tuple *t);
+bool px_conns_on(struct px *px);
 
 /* Why relay stopped: which side failed. */
 enum px_relay_res { PX_R_OK = 0, PX_R_CLIENT_ERR, PX_R_SERVER_ERR };

@@ -21,6 +21,7 @@
 #include "conf/conf-t.h"
 #include "ev/ev.h"
 #include "util/sbuf.h"
+#include "vrrp/tuples.h"
 
 struct px;
 struct px_names;
@@ -58,6 +59,14 @@ void px_names_free(struct px_names *n);
  * 1 when there is nothing to wait for, 0 when done(arg) will be called on
  * the main loop once the last connection is gone. */
 int px_drain(struct px *px, void (*done)(void *arg), void *arg);
+
+/* failover_reset (vrrp/tuples.h): while some instance has it in effect
+ * (cfg_failover_reset_any), the workers report every client connection
+ * they accept and close. px_conns_take hands the reports gathered since
+ * the last call to cb, in order, on the caller's (main) thread; *lost is
+ * the total of reports lost so far (the list was full). NULL px: none. */
+typedef void (*px_conn_cb)(uint8_t op, const struct vrrp_tuple *t, void *arg);
+size_t px_conns_take(struct px *px, px_conn_cb cb, void *arg, uint64_t *lost);
 
 /* Stop the workers, close every socket, free. NULL is fine. */
 void px_stop(struct px *px);

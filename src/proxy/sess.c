@@ -139,6 +139,8 @@ static void sess_close(struct px_sess *s, enum px_pcounter why)
     else
         close(s->cio.fd);
     ev_timer_stop(w->loop, &s->tmr);
+    if (s->reported)
+        px_conns_report(w->px, VRRP_TP_DEL, &s->tup);
     px_dir_release(&w->pool, &s->c2s);
     px_dir_release(&w->pool, &s->s2c);
     atomic_fetch_sub_explicit(&wpx->gen->rt->conns, 1, memory_order_relaxed);
@@ -700,6 +702,9 @@ void px_sess_accept(struct px_wpx *wpx, int fd, const struct sockaddr_storage *p
     s->sio.fd = -1;
     s->hio.fd = -1;
     s->c2s.pipe.rd = s->c2s.pipe.wr = s->s2c.pipe.rd = s->s2c.pipe.wr = -1;
+    s->reported = px_conns_on(w->px) && px_conns_tuple(fd, peer, &s->tup);
+    if (s->reported)
+        px_conns_report(w->px, VRRP_TP_ADD, &s->tup);
     s->next = w->sessions;
     if (w->sessions)
         w->sessions->prev = s;

@@ -293,6 +293,7 @@ static void on_state_change(struct vrrp_inst *in, const struct vrrp_fsm_result *
     log_info("vrrp", in->name, "%s -> %s: %s", vrrp_state_name(r->from), vrrp_state_name(r->to),
              r->reason);
     vrrp_notify(in, r->to, r->to == VRRP_STATE_INIT);
+    vrrp_freset_state(in, r->from, r->to); /* a takeover resets the old holder's clients */
     vrrp_fence_kick(in); /* master or not: hold, acquire or release the key */
 }
 
@@ -449,6 +450,8 @@ void vrrp_inst_start(struct vrrp_inst *in)
     char why[160];
     if (vrrp_quorum_start(in) < 0)
         log_error("vrrp", in->name, "quorum heartbeat not started: out of memory");
+    if (vrrp_freset_start(in) < 0)
+        log_error("vrrp", in->name, "failover_reset not started: out of memory");
     if (vrrp_fence_start(in, why, sizeof(why)) < 0)
         log_error("vrrp", in->name, "fence etcd not started (VRRP alone decides): %s", why);
     if (vrrp_etcdhealth_start(in, why, sizeof(why)) < 0) {
@@ -492,6 +495,7 @@ void vrrp_inst_rebind(struct vrrp_inst *in)
      * indexes may have moved) */
     if (vrrp_inputs_build(in) < 0)
         log_error("vrrp", in->name, "out of memory rebuilding tracking after reload");
+    vrrp_freset_rebind(in);
     vrrp_inst_retrack(in);
 }
 
@@ -501,6 +505,7 @@ void vrrp_inst_free(struct vrrp_inst *in)
         return;
     track_notify_forget(in->v->track, in);
     vrrp_quorum_stop(in);
+    vrrp_freset_stop(in);
     vrrp_etcdhealth_stop(in);
     vrrp_fence_stop(in);
     struct ev_loop *loop = in->v->loop;

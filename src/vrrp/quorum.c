@@ -154,7 +154,7 @@ static void hb_take(struct vrrp *v, const uint8_t *buf, size_t len, const struct
 static void on_hb_readable(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 {
     struct vrrp *v = io->arg;
-    uint8_t buf[VRRP_HB_MAX + 1];
+    uint8_t buf[(VRRP_TP_MAX > VRRP_HB_MAX ? VRRP_TP_MAX : VRRP_HB_MAX) + 1];
     for (int n = 0; n < 64; n++) {
         struct sockaddr_storage ss;
         socklen_t sl = sizeof(ss);
@@ -167,7 +167,10 @@ static void on_hb_readable(struct ev_loop *loop, struct ev_io *io, uint32_t even
         }
         struct vrrp_addr src;
         from_sockaddr(&ss, &src);
-        hb_take(v, buf, (size_t)r, &src);
+        if (r >= 4 && !memcmp(buf, "HPT1", 4))
+            vrrp_freset_rx(v, buf, (size_t)r, &src); /* failover_reset (freset.c) */
+        else
+            hb_take(v, buf, (size_t)r, &src);
     }
 }
 
@@ -200,6 +203,11 @@ static int open_one(struct vrrp *v, int family, char *err, size_t errlen)
             close(fd);
         return -1;
     }
+    /* failover_reset's full syncs come in bursts: room for thousands of
+     * connections (root may exceed the sysctl limits; best effort) */
+    int big = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
     struct ev_io *io = family == AF_INET ? &v->hb_io4 : &v->hb_io6;
     if (ev_io_start(v->loop, io, fd, EPOLLIN, on_hb_readable, v) < 0) {
         snprintf(err, errlen, "watch the quorum socket: %s", strerror(errno));
@@ -229,7 +237,7 @@ int vrrp_quorum_sockets(struct vrrp *v, const struct cfg *cfg, char *err, size_t
     bool want4 = false, want6 = false;
     for (size_t i = 0; i < cfg->ninstances; i++) {
         const struct cfg_vrrp_instance *c = &cfg->instances[i];
-        if (c->quorum) {
+        if (c->quorum || cfg_failover_reset_active(cfg, c)) {
             want4 |= c->family == AF_INET;
             want6 |= c->family == AF_INET6;
         }
@@ -298,6 +306,29 @@ static ssize_t send_from(int fd, const uint8_t *buf, size_t n, const struct sock
     return sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
+ssize_t vrrp_hb_send(struct vrrp *v, int fd, const uint8_t *buf, size_t len,
+                     const struct vrrp_addr *dst, const struct vrrp_inst *in, int ifindex)
+{
+    struct sockaddr_storage ss = {0};
+    socklen_t sl;
+    if (dst->family == AF_INET) {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)v->hb_port);
+        memcpy(&s4->sin_addr, dst->u.b, 4);
+        sl = sizeof(*s4);
+    } else {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)v->hb_port);
+        memcpy(&s6->sin6_addr, dst->u.b, 16);
+        if (IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr)) /* a learnt peer: on our link */
+            s6->sin6_scope_id = (uint32_t)in->ifindex;
+        sl = sizeof(*s6);
+    }
+    return send_from(fd, buf, len, (struct sockaddr *)&ss, sl, &in->src, ifindex);
+}
+
 /* Encode m and send it to dst (ifindex: the interface for a multicast
  * destination, else 0). */
 static void send_hb(struct vrrp_inst *in, const struct vrrp_hb *m, const struct vrrp_addr *dst,
@@ -308,28 +339,8 @@ static void send_hb(struct vrrp_inst *in, const struct vrrp_hb *m, const struct 
     size_t klen;
     const uint8_t *key = key_of(v, &klen);
     size_t n = vrrp_hb_encode(m, key, klen, buf, sizeof(buf));
-    struct sockaddr_storage ss = {0};
-    socklen_t sl;
-    int fd;
-    if (dst->family == AF_INET) {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons((uint16_t)v->hb_port);
-        memcpy(&s4->sin_addr, dst->u.b, 4);
-        sl = sizeof(*s4);
-        fd = v->hb_fd4;
-    } else {
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons((uint16_t)v->hb_port);
-        memcpy(&s6->sin6_addr, dst->u.b, 16);
-        if (IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr)) /* a learnt peer: on our link */
-            s6->sin6_scope_id = (uint32_t)in->ifindex;
-        sl = sizeof(*s6);
-        fd = v->hb_fd6;
-    }
-    if (n && fd >= 0 &&
-        send_from(fd, buf, n, (struct sockaddr *)&ss, sl, &in->src, ifindex) == (ssize_t)n) {
+    int fd = dst->family == AF_INET ? v->hb_fd4 : v->hb_fd6;
+    if (n && fd >= 0 && vrrp_hb_send(v, fd, buf, n, dst, in, ifindex) == (ssize_t)n) {
         in->q->sent++;
         return;
     }

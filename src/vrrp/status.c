@@ -99,6 +99,8 @@ static void json_instance(struct sbuf *b, const struct vrrp_inst *in)
         sbuf_puts(b, "null");
     sbuf_puts(b, ",\"quorum\":");
     vrrp_quorum_json(in, b);
+    sbuf_puts(b, ",\"failover_reset\":");
+    vrrp_freset_json(in, b);
     sbuf_puts(b, ",\"fence\":");
     vrrp_fence_json(in, b);
     sbuf_puts(b, ",\"track_etcd\":");
@@ -151,6 +153,9 @@ void vrrp_status_json(struct vrrp *v, struct sbuf *b)
     static const uint64_t none[VRRP_HB_ERR_COUNT];
     sbuf_puts(b, "],\"quorum_drops\":");
     vrrp_quorum_drops_json(v ? v->hb_drops : none, b);
+    static const uint64_t tnone[VRRP_TP_ERR_COUNT];
+    sbuf_puts(b, ",\"failover_reset_drops\":");
+    vrrp_freset_drops_json(v ? v->tp_drops : tnone, b);
     sbuf_puts(b, ",\"sockets\":[");
     int first = 1;
     for (struct vrrp_sock *s = v ? v->socks : NULL; s; s = s->next) {
@@ -215,6 +220,7 @@ static void text_instance(struct sbuf *b, const struct vrrp_inst *in)
         sbuf_puts(b, "\n");
     }
     vrrp_fence_text(in, b);
+    vrrp_freset_text(in, b);
     for (size_t i = 1; i < in->nrows; i++)
         text_row(b, &in->rows[i], in->effects[i]);
     sbuf_printf(b, "  adverts rx %llu tx %llu, transitions %llu",

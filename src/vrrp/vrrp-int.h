@@ -16,6 +16,7 @@
 #include "vrrp/io-int.h"
 #include "vrrp/pkt.h"
 #include "vrrp/prio.h"
+#include "vrrp/tuples.h"
 #include "vrrp/vrrp.h"
 
 /* At most this many state changes caused by received adverts per window
@@ -72,6 +73,28 @@ struct vrrp_quorum {
     struct log_ratelimit rl;
 };
 
+/* An instance's side of failover_reset (freset.c). */
+#define VRRP_FR_MAX_PEERS 32
+struct vrrp_freset {
+    struct vrrp_tp_local local; /* our proxy's clients on the VIPs */
+    bool mcast;                 /* peers learnt from the VRRP group */
+    int joined_ifindex;         /* mcast: the group joined here (0: not, or by quorum) */
+    struct vrrp_addr addrs[VRRP_FR_MAX_PEERS];
+    struct vrrp_tp_peer peers[VRRP_FR_MAX_PEERS]; /* what each reported */
+    bool req_due[VRRP_FR_MAX_PEERS];              /* ask it for a full sync at the next tick */
+    size_t npeers;
+    struct ev_timer t_tick, t_reset;
+    /* the reset burst after a takeover */
+    struct vrrp_tuple *queue;
+    size_t nq, qpos;
+    unsigned round; /* 1, 2: the first or second segment to each; 0: none */
+    uint64_t burst_start_ns, burst_errors, last_burst_n, last_burst_ms;
+    uint64_t sent, send_errors, received, reqs_sent, reqs_taken, takeovers;
+    uint64_t resets_sent, reset_errors;
+    uint64_t drops[VRRP_TP_ERR_COUNT];
+    struct log_ratelimit rl;
+};
+
 struct vrrp_fencer;
 
 struct vrrp_inst {
@@ -110,7 +133,8 @@ struct vrrp_inst {
     char wait_reason[160];
     struct ev_timer t_wait;
 
-    struct vrrp_quorum *q; /* NULL unless quorum on */
+    struct vrrp_quorum *q;  /* NULL unless quorum on */
+    struct vrrp_freset *fr; /* NULL unless failover_reset is in effect */
 
     struct vrrp_fencer *fence;   /* fence etcd (fencer.c); NULL: none */
     uint64_t lower_seen_ns;      /* a backup last discarded a lower master's advert */
@@ -166,6 +190,13 @@ struct vrrp {
     uint32_t hb_port;
     uint64_t hb_drops[VRRP_HB_ERR_COUNT]; /* before an instance is known */
     struct log_ratelimit hb_rl;
+    /* failover_reset (freset.c) */
+    vrrp_conns_fn conns_fn; /* the proxy's connection reports */
+    void *conns_arg;
+    uint64_t conns_lost;
+    uint64_t tp_drops[VRRP_TP_ERR_COUNT]; /* before an instance is known */
+    int raw_fd4, raw_fd6;                 /* the reset segments; -1 until the first takeover */
+    uint64_t raw_rnd;
 };
 
 /* instance.c */
@@ -232,6 +263,23 @@ void vrrp_quorum_stop(struct vrrp_inst *in);
 void vrrp_quorum_json(const struct vrrp_inst *in, struct sbuf *b);
 /* {"reason": n, ...} of the heartbeat drops that are not zero */
 void vrrp_quorum_drops_json(const uint64_t *drops, struct sbuf *b);
+
+/* Send buf to dst on the quorum port from the instance's advert source
+ * (ifindex: the interface of a multicast destination, else 0). */
+ssize_t vrrp_hb_send(struct vrrp *v, int fd, const uint8_t *buf, size_t len,
+                     const struct vrrp_addr *dst, const struct vrrp_inst *in, int ifindex);
+
+/* freset.c: failover_reset (each does nothing unless it is in effect) */
+int vrrp_freset_start(struct vrrp_inst *in); /* -1: no memory */
+void vrrp_freset_stop(struct vrrp_inst *in);
+void vrrp_freset_rebind(struct vrrp_inst *in);
+void vrrp_freset_state(struct vrrp_inst *in, enum vrrp_state from, enum vrrp_state to);
+/* A message on the quorum port that starts with "HPT1". */
+void vrrp_freset_rx(struct vrrp *v, const uint8_t *buf, size_t len, const struct vrrp_addr *src);
+void vrrp_freset_close(struct vrrp *v);
+void vrrp_freset_json(const struct vrrp_inst *in, struct sbuf *b);
+void vrrp_freset_text(const struct vrrp_inst *in, struct sbuf *b);
+void vrrp_freset_drops_json(const uint64_t *drops, struct sbuf *b);
 
 /* etcdhealth.c: track_etcd (nothing when not configured) */
 int vrrp_etcdhealth_start(struct vrrp_inst *in, char *err, size_t errlen);

@@ -173,6 +173,7 @@ static void free_all(struct vrrp *v)
     free(v->insts);
     track_stop(v->track);
     vrrp_quorum_close(v);
+    vrrp_freset_close(v);
     garp_close(&v->garp);
     nl_close(&v->nl);
     for (size_t i = 0; i < v->nproxies; i++)
@@ -206,6 +207,7 @@ struct vrrp *vrrp_start(struct ev_loop *loop, const struct cfg *cfg, char *err, 
     v->cfg = cfg;
     v->garp.arp_fd = v->garp.icmp_fd = -1;
     v->hb_fd4 = v->hb_fd6 = -1;
+    v->raw_fd4 = v->raw_fd6 = -1;
     if (nl_open(&v->nl, err, errlen) < 0 || garp_open(&v->garp, err, errlen) < 0 ||
         vrrp_quorum_sockets(v, cfg, err, errlen) < 0)
         goto fail;

@@ -10,6 +10,7 @@
 #include "conf/conf-t.h"
 #include "ev/ev.h"
 #include "util/sbuf.h"
+#include "vrrp/tuples.h"
 
 struct vrrp;
 
@@ -30,6 +31,14 @@ void vrrp_shutdown(struct vrrp *v);
 
 /* track_proxy input: proxy `name` has (1) or has no (0) healthy server. */
 void vrrp_proxy_health_set(struct vrrp *v, const char *name, int healthy);
+
+/* failover_reset: where the engine takes the proxy's client connections
+ * from. fn hands the reports gathered since its last call to cb (in
+ * order) and sets *lost to the reports lost so far; the engine calls it
+ * every second and on a takeover. NULL fn: none. */
+typedef void (*vrrp_conn_cb)(uint8_t op, const struct vrrp_tuple *t, void *cbarg);
+typedef size_t (*vrrp_conns_fn)(vrrp_conn_cb cb, void *cbarg, void *arg, uint64_t *lost);
+void vrrp_set_conns_source(struct vrrp *v, vrrp_conns_fn fn, void *arg);
 
 void vrrp_status_json(struct vrrp *v, struct sbuf *out);
 void vrrp_status_text(struct vrrp *v, struct sbuf *out);

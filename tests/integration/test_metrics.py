@@ -145,6 +145,14 @@ def test_scrape_passes_promtool_and_has_the_metrics(lab, masters, haplane_bin):
     assert '{proxy="apiserver",reason="no_server"}' in drops
     info = samples(text, "haplane_build_info")
     assert len(info) == 1 and list(info.values()) == [1]
+    # failover_reset is on (the proxy binds *:16443): its counters, every drop reason
+    fr = samples(text, "haplane_vrrp_failover_reset_dropped_total")
+    assert fr['{vrrp_instance="apiserver",reason="replayed"}'] == 0, fr
+    assert '{vrrp_instance="apiserver",reason="bad-tag"}' in fr, fr
+    assert samples(text, "haplane_vrrp_failover_reset_resets_sent_total") == {
+        '{vrrp_instance="apiserver"}': 0}
+    assert '{vrrp_instance="apiserver"}' in samples(
+        text, "haplane_vrrp_failover_reset_messages_sent_total")
     # the status JSON and the metrics tell the same story
     sock = os.path.join(lab.host_dir("master1"), "mx.sock")
     st_json = json.loads(lab.run("master1", [haplane_bin, "status", "--json", "--control",

@@ -802,6 +802,46 @@ static void hedge_timeout(void **state)
     cfg_free(c);
 }
 
+/* failover_reset: on by default, in effect only where a proxy may accept
+ * on a VIP (a `*` bind, a VIP, a host name); off and the rate round-trip. */
+static void failover_reset(void **state)
+{
+    (void)state;
+    static const char *vi = "vrrp_instance a {\n"
+                            "    interface eth0\n"
+                            "    virtual_router_id 1\n"
+                            "    virtual_ipaddress {\n        10.0.0.100/24\n    }\n"
+                            "}\n"
+                            "vrrp_instance b {\n"
+                            "    interface eth0\n"
+                            "    virtual_router_id 2\n"
+                            "    failover_reset off\n"
+                            "    virtual_ipaddress {\n        10.0.0.200/24\n    }\n"
+                            "}\n";
+    char text[1024];
+    static const char *const binds[] = {"*:16443", "10.0.0.100:16443", "10.0.0.1:16443"};
+    static const bool active[] = {true, true, false};
+    for (size_t k = 0; k < 3; k++) {
+        snprintf(text, sizeof(text),
+                 "global_defs {\n    failover_reset_rate 2500\n}\n%s"
+                 "proxy p {\n    bind %s\n    server s 10.0.0.1:6443\n}\n",
+                 vi, binds[k]);
+        struct cfg *c = load_ok(text);
+        assert_int_equal(c->global.failover_reset_rate, 2500);
+        assert_true(c->instances[0].failover_reset);
+        assert_false(c->instances[1].failover_reset);
+        assert_int_equal(cfg_failover_reset_active(c, &c->instances[0]), active[k]);
+        assert_false(cfg_failover_reset_active(c, &c->instances[1]));
+        assert_int_equal(cfg_failover_reset_any(c), active[k]);
+        assert_round_trip(c);
+        cfg_free(c);
+    }
+    struct cfg *c = load_ok(vi); /* no proxy: nothing to reset */
+    assert_int_equal(c->global.failover_reset_rate, 10000);
+    assert_false(cfg_failover_reset_any(c));
+    cfg_free(c);
+}
+
 /* ---- round trip ------------------------------------------------------------------- */
 
 /* Names and strings that need quoting and escapes survive the writer. */
@@ -883,6 +923,7 @@ int main(void)
         cmocka_unit_test(run_as),
         cmocka_unit_test(warnings),
         cmocka_unit_test(hedge_timeout),
+        cmocka_unit_test(failover_reset),
         cmocka_unit_test(round_trip_quoting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
