@@ -63,8 +63,16 @@ const struct cfg_host *cfg_host_system(void);
 size_t cfg_check_host(const struct cfg *cfg, const struct cfg_host *host, enum cfg_severity sev,
                       struct cfg_diags *d);
 
+/* The advert interval recommended for haplane's VRRPv3 instances (the
+ * shortest with no spurious transition in bench/failover/run --sweep, with a
+ * margin: docs/operations.md, *Choosing advert_int*). `haplane convert` keeps
+ * an input's own timers and names this in a comment above its instances. */
+#define CFG_ADVERT_RECOMMENDED_MS 100
+
 /* `haplane convert`: cfg_write_native with the remarks as comments above
  * their items, after `header` (lines written as comments; may be NULL).
+ * An instance whose timers differ from the recommendation (VRRPv3,
+ * CFG_ADVERT_RECOMMENDED_MS) gets a comment that says so; they are kept.
  * Loading the output gives the same model. Returns 0, or -1 on a write
  * error. */
 int cfg_write_converted(const struct cfg *cfg, const char *header, FILE *f);

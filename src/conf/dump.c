@@ -453,6 +453,28 @@ static void put_remarks(FILE *f, const struct cfg *cfg, bool remarks, enum cfg_r
     }
 }
 
+/* Converted output: the input's timers are kept; the recommended ones are a
+ * comment above an instance that has others. */
+static void put_advert_advice(FILE *f, const struct cfg_vrrp_instance *vi)
+{
+    char have[32], want[32], down[32], text[512];
+    uint64_t rec = CFG_ADVERT_RECOMMENDED_MS;
+
+    if (vi->version == 3 && vi->advert_int_ms == rec)
+        return;
+    cfg_format_duration(vi->advert_int_ms, have, sizeof(have));
+    cfg_format_duration(rec, want, sizeof(want));
+    /* master-down interval of a priority-100 backup: 3 x advert + skew */
+    cfg_format_duration(3 * rec + (256 - 100) * rec / 256, down, sizeof(down));
+    snprintf(text, sizeof(text),
+             "Timers kept from the input (version %u, advert_int %s). Recommended for haplane: "
+             "version 3, advert_int %s on every master at once (a backup takes over about %s "
+             "after the master dies; v2 and v3 routers do not interoperate, and v3 has no "
+             "authentication); see docs/operations.md, Choosing advert_int.",
+             vi->version, have, want, down);
+    put_comment(f, "# ", text);
+}
+
 static int write_all(const struct cfg *cfg, bool remarks, FILE *f)
 {
     write_global(f, &cfg->global);
@@ -464,6 +486,8 @@ static int write_all(const struct cfg *cfg, bool remarks, FILE *f)
     for (size_t i = 0; i < cfg->ninstances; i++) {
         fputc('\n', f);
         put_remarks(f, cfg, remarks, CFG_REMARK_INSTANCE, cfg->instances[i].name);
+        if (remarks)
+            put_advert_advice(f, &cfg->instances[i]);
         write_instance(f, &cfg->instances[i]);
     }
     for (size_t i = 0; i < cfg->nproxies; i++) {

@@ -955,6 +955,64 @@ static void converted_text(void **state)
     cfg_free(c);
 }
 
+/* s with comment lines joined: a "\n# " after a comment line becomes " "
+ * (convert wraps comments at ~96 columns). */
+static void unwrap_comments(char *s)
+{
+    char *w = s;
+    bool comment = *s == '#'; /* the line being read is a comment */
+
+    for (const char *r = s; *r;) {
+        if (comment && !strncmp(r, "\n# ", 3)) {
+            *w++ = ' ';
+            r += 3;
+            continue;
+        }
+        if (*r == '\n')
+            comment = r[1] == '#';
+        *w++ = *r++;
+    }
+    *w = 0;
+}
+
+/* `convert` keeps the input's timers; an instance with others than the
+ * recommended ones (VRRPv3, CFG_ADVERT_RECOMMENDED_MS) gets a comment that
+ * names both, one already there gets none. */
+static void convert_advert_advice(void **state)
+{
+    (void)state;
+    char rec[32], text[512], *got = NULL;
+    struct cfg *c = NULL;
+
+    cfg_format_duration(CFG_ADVERT_RECOMMENDED_MS, rec, sizeof(rec));
+    assert_int_equal(import_texts("vrrp_instance vi {\n interface eth0\n virtual_router_id 1\n"
+                                  " priority 100\n advert_int 2\n"
+                                  " virtual_ipaddress {\n  10.0.0.9/24\n }\n}\n",
+                                  NULL, NULL, NULL, CFG_FACTS_WARN, &c, &got),
+                     0);
+    free(got);
+    char *conv = assert_convert_same(c);
+    unwrap_comments(conv);
+    assert_non_null(strstr(conv, "    advert_int 2s\n")); /* kept */
+    assert_non_null(strstr(conv, "# Timers kept from the input (version 2, advert_int 2s). "));
+    snprintf(text, sizeof(text), "version 3, advert_int %s on every master", rec);
+    if (!strstr(conv, text))
+        fail_msg("no '%s' in:\n%s", text, conv);
+    free(conv);
+    cfg_free(c);
+
+    snprintf(text, sizeof(text),
+             "vrrp_instance vi {\n interface eth0\n virtual_router_id 1\n priority 100\n"
+             " version 3\n advert_int %.2f\n virtual_ipaddress {\n  10.0.0.9/24\n }\n}\n",
+             CFG_ADVERT_RECOMMENDED_MS / 1000.0);
+    assert_int_equal(import_texts(text, NULL, NULL, NULL, CFG_FACTS_WARN, &c, &got), 0);
+    free(got);
+    conv = assert_convert_same(c);
+    assert_null(strstr(conv, "Timers kept from the input"));
+    free(conv);
+    cfg_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -979,6 +1037,7 @@ int main(void)
         cmocka_unit_test(missing_interface_is_not_fatal),
         cmocka_unit_test(native_facts),
         cmocka_unit_test(converted_text),
+        cmocka_unit_test(convert_advert_advice),
     };
     return cmocka_run_group_tests_name("import_ka", tests, NULL, NULL);
 }
