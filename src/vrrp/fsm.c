@@ -16,6 +16,7 @@
 #define DELVIP VRRP_ACT_REMOVE_VIPS
 #define ADDVIP VRRP_ACT_ADD_VIPS
 #define GARP   VRRP_ACT_SEND_GARP
+#define REANN  VRRP_ACT_REANNOUNCE
 #define ADV    VRRP_ACT_START_ADVERT_TIMER
 #define DOWN   VRRP_ACT_START_DOWN_TIMER
 #define DSKEW  VRRP_ACT_DOWN_TIMER_SKEW
@@ -100,8 +101,8 @@ static const struct rule table[VRRP_STATE_COUNT][VRRP_EV_COUNT] = {
         [VRRP_EV_RESIGN]               = {B, xADV | SEND0 | DELVIP | DOWN | NOTIFY},
         [VRRP_EV_ADV_PRIO0]            = {M, SEND | ADV},
         [VRRP_EV_ADV_HIGHER]           = {B, xADV | LEARN | DELVIP | DOWN | NOTIFY},
-        [VRRP_EV_ADV_LOWER]            = {M, SEND},
-        [VRRP_EV_ADV_LOWER_HOLD]       = {M, 0},
+        [VRRP_EV_ADV_LOWER]            = {M, SEND | REANN},
+        [VRRP_EV_ADV_LOWER_HOLD]       = {M, REANN},
         [VRRP_EV_ADV_LOWER_DELAY]      = {M, 0},
         [VRRP_EV_ADV_SELF]             = {M, 0},
     },
@@ -145,6 +146,7 @@ static const struct rule table[VRRP_STATE_COUNT][VRRP_EV_COUNT] = {
 #undef DELVIP
 #undef ADDVIP
 #undef GARP
+#undef REANN
 #undef ADV
 #undef DOWN
 #undef DSKEW
@@ -186,7 +188,7 @@ static const char *const action_names[VRRP_ACT_COUNT_BITS] = {
     "learn-adver-int",     "preempt-allow",   "send-advert-prio0",  "send-advert",
     "remove-vips",         "add-vips",        "send-garp",          "start-advert-timer",
     "start-down-timer",    "down-timer-skew", "down-timer-short",   "shift-down-timer",
-    "start-preempt-delay", "notify",
+    "start-preempt-delay", "notify",          "reannounce",
 };
 
 const char *vrrp_state_name(enum vrrp_state s)

@@ -98,7 +98,11 @@ enum vrrp_action {
     VRRP_ACT_SHIFT_DOWN_TIMER = 1u << 15,    /* move the running one by result.down_shift_us */
     VRRP_ACT_START_PREEMPT_DELAY = 1u << 16, /* arm: result.preempt_delay_us */
     VRRP_ACT_NOTIFY = 1u << 17,              /* state changed: notify scripts, metrics */
-    VRRP_ACT_COUNT_BITS = 18
+    VRRP_ACT_REANNOUNCE = 1u << 18,          /* a master heard a lower one: one GARP/NA round
+                                                (rate-limited by the instance), so that hosts
+                                                whose ARP cache took the other's last
+                                                announcement point back here */
+    VRRP_ACT_COUNT_BITS = 19
 };
 
 #define VRRP_ACT_DOWN_TIMER_ANY                                                                    \

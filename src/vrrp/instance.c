@@ -324,6 +324,8 @@ static void carry_out(struct vrrp_inst *in, const struct vrrp_fsm_result *r)
         vrrp_vips_add(in);
     if (a & VRRP_ACT_SEND_GARP)
         vrrp_garp_start(in);
+    if (a & VRRP_ACT_REANNOUNCE)
+        vrrp_reannounce(in, r->reason);
     if (a & VRRP_ACT_START_ADVERT_TIMER)
         arm(in, &in->t_advert, r->advert_us, on_advert_timer);
     if (a & VRRP_ACT_DOWN_TIMER_ANY)

@@ -120,13 +120,15 @@ static void json_instance(struct sbuf *b, const struct vrrp_inst *in)
     sbuf_printf(b,
                 "],\"counters\":{\"adverts_rx\":%llu,\"adverts_tx\":%llu,\"tx_errors\":%llu,"
                 "\"transitions\":%llu,\"became_master\":%llu,\"vip_errors\":%llu,"
-                "\"garps_sent\":%llu,\"replies_limited\":%llu,\"notify_running\":%u,"
+                "\"garps_sent\":%llu,\"reannounces\":%llu,\"replies_limited\":%llu,"
+                "\"notify_running\":%u,"
                 "\"notify_coalesced\":%llu,\"preempt_adverts\":%llu,"
                 "\"drops\":",
                 (unsigned long long)in->rx_adverts, (unsigned long long)in->tx_adverts,
                 (unsigned long long)in->tx_errors, (unsigned long long)in->transitions,
                 (unsigned long long)in->became_master, (unsigned long long)in->vip_errors,
-                (unsigned long long)in->garps_sent, (unsigned long long)in->replies_limited,
+                (unsigned long long)in->garps_sent, (unsigned long long)in->reannounces,
+                (unsigned long long)in->replies_limited,
                 in->notify_running, (unsigned long long)in->notify_coalesced,
                 (unsigned long long)in->preempt_adverts);
     json_drops(b, in->rx_drops);

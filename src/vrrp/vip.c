@@ -165,6 +165,26 @@ static void on_garp(struct ev_loop *loop, struct ev_timer *t)
     }
 }
 
+/* Two nodes that both took over (their master-down timers a fraction of a
+ * millisecond apart) each sent their GARPs; the lower one steps back, but a
+ * host whose ARP cache took its announcement last sends to it until the
+ * next burst, seconds later. The master that stays answers the lower
+ * master's adverts with one round of its own announcements. */
+void vrrp_reannounce(struct vrrp_inst *in, const char *why)
+{
+    uint64_t now_ms = ev_now(in->v->loop) / NS_PER_MS;
+
+    if (!in->vips_installed || now_ms < in->next_reannounce_ms)
+        return;
+    in->next_reannounce_ms = now_ms + VRRP_REANNOUNCE_MS;
+    in->reannounces++;
+    log_rl(&in->rl_tx, now_ms, LOG_INFO, "vrrp", in->name,
+           "%s: announcing the VIPs again, so that hosts whose ARP/ND cache took a lower "
+           "master's announcement point back here",
+           why);
+    garp_round(in);
+}
+
 void vrrp_garp_start(struct vrrp_inst *in)
 {
     in->garp_rounds_left = in->c->garp_master_repeat ? in->c->garp_master_repeat : 1;

@@ -161,6 +161,8 @@ struct vrrp_inst {
     struct log_ratelimit lim_flap; /* state changes caused by adverts (rx_limited) */
     uint64_t next_reply_ms;        /* a master's next answer to a lower advert */
     uint64_t replies_limited;      /* lower adverts taken but not answered (rx_limit) */
+    uint64_t next_reannounce_ms;   /* a master's next GARP/NA round for a lower master */
+    uint64_t reannounces;          /* those rounds sent (vrrp_reannounce) */
     /* failover gaps seen from here: the last advert taken while BACKUP to
      * this node's VIPs installed (vip.c), in fixed buckets (status.c) */
     uint64_t last_master_adv_ns; /* 0: none since the last takeover */
@@ -240,6 +242,10 @@ void vrrp_vips_set(struct vrrp_inst *in, const char *what); /* add or refresh ev
 void vrrp_vips_add(struct vrrp_inst *in);                   /* and keep them refreshed */
 void vrrp_vips_remove(struct vrrp_inst *in);
 void vrrp_garp_start(struct vrrp_inst *in); /* a burst of GARP / NA for every VIP */
+/* A master heard a lower-priority master: one GARP / NA round, at most one
+ * per VRRP_REANNOUNCE_MS, outside the burst schedule. */
+void vrrp_reannounce(struct vrrp_inst *in, const char *why);
+#define VRRP_REANNOUNCE_MS 1000
 
 /* notify.c: notify scripts of a change to `to` (stopping: notify_stop) */
 void vrrp_notify(struct vrrp_inst *in, enum vrrp_state to, int stopping);

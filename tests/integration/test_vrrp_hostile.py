@@ -185,4 +185,38 @@ def test_master_answers_a_flood_of_lower_adverts_once_per_interval(vr, lab):
     assert sent <= 2 * (took / 0.1) + 6, (sent, took)
     assert after["state"] == "MASTER"
     assert after["counters"]["replies_limited"] > 0
+    # and the VIPs are announced again at most once a second, not per advert
+    reann = after["counters"]["reannounces"] - before["counters"]["reannounces"]
+    assert 1 <= reann <= took / 1.0 + 1, (reann, took)
     assert after["counters"]["drops"] == {}
+
+
+def mac(lab, host):
+    return lab.run(host, ["cat", "/sys/class/net/eth0/address"]).stdout.strip()
+
+
+def neigh_mac(lab, host, addr):
+    out = lab.run(host, ["ip", "neigh", "show", addr, "dev", "eth0"]).stdout.split()
+    return out[out.index("lladdr") + 1] if "lladdr" in out else None
+
+
+def test_master_hearing_a_lower_master_announces_the_vip_again(vr, lab):
+    """Two nodes took over at once; the lower one stepped back, but its GARP
+    was the last node1 heard, so node1 sends to it. The master that stays
+    answers the lower master's advert with a GARP of its own."""
+    start_all(vr, lambda h: {})
+    m2, m3 = mac(lab, "master2"), mac(lab, "master3")
+    # node1 believes master2's announcement (older than the kernel's 1 s
+    # locktime, so a later GARP may override it)
+    lab.run("node1", ["ip", "neigh", "replace", VIP, "lladdr", m2, "dev", "eth0",
+                      "nud", "stale"])
+    time.sleep(1.2)
+    assert neigh_mac(lab, "node1", VIP) == m2
+    before = vr.status("master3")["counters"]
+    vr.inject("node2", version=3, vrid=51, prio=1, addr=[VIP], advert_cs=10,
+              src=ipv4("node2"), count=1, interval=0.01)
+    wait_for(lambda: neigh_mac(lab, "node1", VIP) == m3, 2, 0.05,
+             "node1's ARP entry for the VIP to point at master3")
+    after = vr.status("master3")["counters"]
+    assert after["reannounces"] == before["reannounces"] + 1, (before, after)
+    assert "announcing the VIPs again" in vr.log("master3")

@@ -141,8 +141,10 @@ static const struct expect_row expected[] = {
     {S_M, VRRP_EV_ADV_HIGHER, S_B,
      VRRP_ACT_STOP_ADVERT_TIMER | VRRP_ACT_LEARN_ADVER_INT | VRRP_ACT_REMOVE_VIPS |
          VRRP_ACT_START_DOWN_TIMER | VRRP_ACT_NOTIFY},
-    {S_M, VRRP_EV_ADV_LOWER, S_M, VRRP_ACT_SEND_ADVERT},
-    {S_M, VRRP_EV_ADV_LOWER_HOLD, S_M, 0},
+    /* a lower master heard: answer it, and announce the VIPs again (hosts
+     * may have taken its GARP last) */
+    {S_M, VRRP_EV_ADV_LOWER, S_M, VRRP_ACT_SEND_ADVERT | VRRP_ACT_REANNOUNCE},
+    {S_M, VRRP_EV_ADV_LOWER_HOLD, S_M, VRRP_ACT_REANNOUNCE},
     {S_M, VRRP_EV_ADV_LOWER_DELAY, S_M, 0},
     {S_M, VRRP_EV_ADV_SELF, S_M, 0},
     /* FAULT */
@@ -341,7 +343,8 @@ static void test_master_yields_with_reason(void **state)
 
     reach(&f, S_M);
     in = adv_in(90, "198.18.0.12", 100);
-    assert_int_equal(step(&f, VRRP_EV_ADV, &in, &r), VRRP_ACT_SEND_ADVERT);
+    assert_int_equal(step(&f, VRRP_EV_ADV, &in, &r),
+                     VRRP_ACT_SEND_ADVERT | VRRP_ACT_REANNOUNCE);
     assert_int_equal(f.state, S_M);
     assert_string_equal(r.reason, "lower priority 90 from 198.18.0.12, answering");
     assert_int_equal(r.advert_priority, 100);
