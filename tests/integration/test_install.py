@@ -6,11 +6,13 @@ the tree changed since, which is what `make install` would do anyway).
 """
 
 import filecmp
+import json
 import glob
 import os
 import re
 import stat
 import subprocess
+import time
 
 import pytest
 
@@ -46,6 +48,7 @@ def test_make_install_layout(haplane_bin, tmp_path):
         "usr/local/share/man/man8/haplane.8": 0o644,
         "usr/local/share/man/man5/haplane.conf.5": 0o644,
         "usr/local/share/doc/haplane/examples/master.conf": 0o644,
+        "usr/local/share/doc/haplane/examples/worker.conf": 0o644,
     }
     expected.update({"usr/local/share/doc/haplane/" + d: 0o644 for d in docs})
     assert installed_files(tmp_path) == expected
@@ -58,7 +61,9 @@ def test_make_install_layout(haplane_bin, tmp_path):
                      ("man/haplane.8", "usr/local/share/man/man8/haplane.8"),
                      ("man/haplane.conf.5", "usr/local/share/man/man5/haplane.conf.5"),
                      ("examples/master.conf",
-                      "usr/local/share/doc/haplane/examples/master.conf")):
+                      "usr/local/share/doc/haplane/examples/master.conf"),
+                     ("examples/worker.conf",
+                      "usr/local/share/doc/haplane/examples/worker.conf")):
         assert filecmp.cmp(os.path.join(ROOT, src), tmp_path / dst, shallow=False), dst
     # nothing is written to /etc: the configuration is the administrator's
     assert not (tmp_path / "etc").exists()
@@ -100,6 +105,42 @@ def test_master_example_is_the_documented_one(haplane_bin):
     path = os.path.join(ROOT, "examples", "master.conf")
     cp = subprocess.run([haplane_bin, "check", "-f", path], capture_output=True, text=True)
     assert cp.stdout.strip() == "%s: ok: 1 vrrp instance, 1 proxy, 3 servers" % path, cp
+
+
+def test_worker_example_runs_as_node_local(haplane_bin, tmp_path):
+    """examples/worker.conf is a valid node-local file: it runs (in a
+    private network namespace, without the CA it names) and serves its
+    proxy with node-local's defaults."""
+    path = os.path.join(ROOT, "examples", "worker.conf")
+    cp = subprocess.run([haplane_bin, "check", "-f", path], capture_output=True, text=True)
+    assert cp.stdout.strip() == "%s: ok: 0 vrrp instances, 1 proxy, 3 servers" % path, cp
+    text = open(path).read().replace(" ca /etc/kubernetes/pki/ca.crt", "")
+    conf = tmp_path / "worker.conf"
+    conf.write_text(text)
+    ctl = str(tmp_path / "ctl.sock")
+    p = subprocess.Popen(["unshare", "-n", "sh", "-c",
+                          'ip link set lo up && exec "$0" node-local -f "$1" --control "$2"',
+                          haplane_bin, str(conf), ctl],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 10
+        st = None
+        while time.monotonic() < deadline:
+            r = subprocess.run([haplane_bin, "status", "--json", "--control", ctl],
+                               capture_output=True, text=True)
+            if r.returncode == 0:
+                st = json.loads(r.stdout)
+                break
+            assert p.poll() is None, p.stderr.read()
+            time.sleep(0.1)
+        assert st is not None, "no status from node-local -f examples/worker.conf"
+        assert list(st["proxies"]) == ["node-local"], st
+        servers = st["proxies"]["node-local"]["servers"]
+        assert [s["name"] for s in servers] == ["master1", "master2", "master3"], st
+        assert not st.get("instances"), st
+    finally:
+        p.terminate()
+        assert p.wait(timeout=10) == 0, p.stderr.read()
 
 
 def help_text(haplane_bin, *args):
