@@ -1,10 +1,12 @@
 /* hb: the quorum heartbeat's codec and per-peer rules. See hb.h. */
 #include "vrrp/hb.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/crypto.h>
 #include <string.h>
+
+#include "util/wire.h"
+#include "vrrp/tag.h"
+
+_Static_assert(VRRP_HB_TAG == VRRP_TAG_LEN, "the message carries vrrp_tag's tag");
 
 static const uint8_t MAGIC[4] = {'H', 'P', 'Q', '1'};
 
@@ -27,29 +29,6 @@ const char *vrrp_hb_err_str(enum vrrp_hb_err e)
     return (unsigned)e < VRRP_HB_ERR_COUNT ? err_names[e] : "unknown";
 }
 
-static void put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static void tag(const uint8_t *key, size_t keylen, const uint8_t *msg, size_t len,
-                uint8_t out[VRRP_HB_TAG])
-{
-    uint8_t full[EVP_MAX_MD_SIZE];
-    unsigned n = 0;
-    HMAC(EVP_sha256(), key, (int)keylen, msg, len, full, &n);
-    memcpy(out, full, VRRP_HB_TAG);
-}
-
 size_t vrrp_hb_encode(const struct vrrp_hb *m, const uint8_t *key, size_t keylen, uint8_t *buf,
                       size_t cap)
 {
@@ -63,13 +42,13 @@ size_t vrrp_hb_encode(const struct vrrp_hb *m, const uint8_t *key, size_t keylen
     buf[5] = m->vrid;
     buf[6] = (uint8_t)l;
     buf[7] = 0;
-    put64(buf + 8, m->boot);
-    put64(buf + 16, m->seq);
-    put64(buf + 24, m->nonce);
-    put64(buf + 32, m->echo);
+    wire_put64(buf + 8, m->boot);
+    wire_put64(buf + 16, m->seq);
+    wire_put64(buf + 24, m->nonce);
+    wire_put64(buf + 32, m->echo);
     memcpy(buf + VRRP_HB_HDR, m->name, l);
     if (auth)
-        tag(key, keylen, buf, VRRP_HB_HDR + l, buf + VRRP_HB_HDR + l);
+        vrrp_tag(key, keylen, buf, VRRP_HB_HDR + l, buf + VRRP_HB_HDR + l);
     return len;
 }
 
@@ -94,18 +73,16 @@ enum vrrp_hb_err vrrp_hb_decode(const uint8_t *buf, size_t len, const uint8_t *k
     if (!(key && keylen) && tagged)
         return VRRP_HB_UNEXPECTED_TAG;
     if (tagged) {
-        uint8_t t[VRRP_HB_TAG];
-        tag(key, keylen, buf, VRRP_HB_HDR + l, t);
-        if (CRYPTO_memcmp(t, buf + VRRP_HB_HDR + l, VRRP_HB_TAG) != 0)
+        if (!vrrp_tag_ok(key, keylen, buf, VRRP_HB_HDR + l, buf + VRRP_HB_HDR + l))
             return VRRP_HB_BAD_TAG;
     }
     memset(out, 0, sizeof(*out));
     out->announce = buf[4] & 2;
     out->vrid = buf[5];
-    out->boot = get64(buf + 8);
-    out->seq = get64(buf + 16);
-    out->nonce = get64(buf + 24);
-    out->echo = get64(buf + 32);
+    out->boot = wire_get64(buf + 8);
+    out->seq = wire_get64(buf + 16);
+    out->nonce = wire_get64(buf + 24);
+    out->echo = wire_get64(buf + 32);
     memcpy(out->name, buf + VRRP_HB_HDR, l);
     return VRRP_HB_OK;
 }

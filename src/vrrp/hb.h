@@ -38,7 +38,7 @@
 
 #define VRRP_HB_HDR          40
 #define VRRP_HB_NAME         64
-#define VRRP_HB_TAG          16
+#define VRRP_HB_TAG          16 /* = VRRP_TAG_LEN (tag.h) */
 #define VRRP_HB_MAX          (VRRP_HB_HDR + VRRP_HB_NAME + VRRP_HB_TAG)
 #define VRRP_HB_NONCES       8 /* a receiver's window: 4 advert intervals */
 #define VRRP_HB_DEFAULT_PORT 7112

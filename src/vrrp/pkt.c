@@ -4,6 +4,8 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 
+#include "util/wire.h"
+
 /* Wire layout (RFC 3768 5.3, RFC 5798 5.2): offsets of the fixed header. */
 enum {
     OFF_VERTYPE = 0,
@@ -54,17 +56,6 @@ const char *vrrp_rx_err_str(enum vrrp_rx_err err)
     if ((unsigned)err >= VRRP_RX_ERR_COUNT)
         return "unknown";
     return rx_err_names[err];
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
 }
 
 size_t vrrp_pkt_len(uint8_t version, int family, size_t naddrs)
@@ -150,7 +141,7 @@ int vrrp_pkt_set_checksum(uint8_t *pkt, size_t len, enum vrrp_csum_mode mode,
         mode = VRRP_CSUM_PSEUDO;
     if (mode == VRRP_CSUM_PSEUDO && !pseudo_ok(src, dst))
         return -1;
-    put16(pkt + OFF_CSUM, vrrp_pkt_checksum(pkt, len, mode, src, dst));
+    wire_put16(pkt + OFF_CSUM, vrrp_pkt_checksum(pkt, len, mode, src, dst));
     return 0;
 }
 
@@ -218,7 +209,7 @@ ssize_t vrrp_pkt_encode(const struct vrrp_pkt_tx *tx, const struct vrrp_addr *sr
         buf[OFF_V2_AUTH] = tx->auth_type;
         buf[OFF_V2_INT] = (uint8_t)(tx->adver_int_cs / 100);
     } else {
-        put16(buf + OFF_V2_AUTH, tx->adver_int_cs); /* reserved nibble stays 0 */
+        wire_put16(buf + OFF_V2_AUTH, tx->adver_int_cs); /* reserved nibble stays 0 */
     }
     alen = vrrp_addr_len(tx->family);
     p = buf + VRRP_HDR_LEN;
@@ -254,14 +245,14 @@ static void parse_fixed(const uint8_t *pkt, int family, struct vrrp_advert *a)
     a->priority = pkt[OFF_PRIO];
     a->naddrs = pkt[OFF_COUNT];
     a->family = family;
-    a->checksum = get16(pkt + OFF_CSUM);
+    a->checksum = wire_get16(pkt + OFF_CSUM);
     a->addr_bytes = pkt + VRRP_HDR_LEN;
     if (a->version == 2) {
         a->auth_type = pkt[OFF_V2_AUTH];
         a->adver_int_cs = (uint16_t)(pkt[OFF_V2_INT] * 100);
     } else {
         a->rsvd = pkt[OFF_V2_AUTH] >> 4;
-        a->adver_int_cs = get16(pkt + OFF_V2_AUTH) & 0x0fff;
+        a->adver_int_cs = wire_get16(pkt + OFF_V2_AUTH) & 0x0fff;
     }
 }
 
@@ -440,7 +431,7 @@ enum vrrp_rx_err vrrp_pkt_ip4_parse(const uint8_t *buf, size_t len, struct vrrp_
     if (len < 20)
         return VRRP_RX_TRUNCATED;
     ihl = (size_t)(buf[0] & 0x0f) * 4;
-    tot = get16(buf + 2);
+    tot = wire_get16(buf + 2);
     if (buf[0] >> 4 != 4 || ihl < 20 || ihl > len || tot < ihl)
         return VRRP_RX_BAD_IP_HEADER;
     if (tot > len)

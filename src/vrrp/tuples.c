@@ -2,12 +2,14 @@
 #include "vrrp/tuples.h"
 
 #include <netinet/in.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include "util/wire.h"
+#include "vrrp/tag.h"
+
+_Static_assert(VRRP_TP_TAG == VRRP_TAG_LEN, "the message carries vrrp_tag's tag");
 
 static const uint8_t MAGIC[4] = {'H', 'P', 'T', '1'};
 
@@ -35,31 +37,6 @@ const char *vrrp_tp_err_str(enum vrrp_tp_err e)
     return (unsigned)e < VRRP_TP_ERR_COUNT ? err_names[e] : "unknown";
 }
 
-static void put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 static size_t alen(int family)
 {
     return family == AF_INET ? 4 : 16;
@@ -68,15 +45,6 @@ static size_t alen(int family)
 static size_t entry_len(int family)
 {
     return 5 + 2 * alen(family);
-}
-
-static void tag(const uint8_t *key, size_t keylen, const uint8_t *msg, size_t len,
-                uint8_t out[VRRP_TP_TAG])
-{
-    uint8_t full[EVP_MAX_MD_SIZE];
-    unsigned n = 0;
-    HMAC(EVP_sha256(), key, (int)keylen, msg, len, full, &n);
-    memcpy(out, full, VRRP_TP_TAG);
 }
 
 size_t vrrp_tp_room(int family, size_t namelen, bool keyed)
@@ -101,21 +69,21 @@ size_t vrrp_tp_encode(const struct vrrp_tp_msg *m, const struct vrrp_tp_op *ops,
     buf[5] = m->vrid;
     buf[6] = (uint8_t)l;
     buf[7] = m->family == AF_INET ? 4 : 6;
-    put64(buf + 8, m->boot);
-    put64(buf + 16, m->seq);
-    put16(buf + 24, (uint16_t)n);
+    wire_put64(buf + 8, m->boot);
+    wire_put64(buf + 16, m->seq);
+    wire_put16(buf + 24, (uint16_t)n);
     buf[26] = buf[27] = 0;
     memcpy(buf + VRRP_TP_HDR, m->name, l);
     uint8_t *p = buf + VRRP_TP_HDR + l;
     for (size_t i = 0; i < n; i++, p += el) {
         p[0] = ops[i].op;
-        put16(p + 1, ops[i].t.lport);
-        put16(p + 3, ops[i].t.rport);
+        wire_put16(p + 1, ops[i].t.lport);
+        wire_put16(p + 3, ops[i].t.rport);
         memcpy(p + 5, ops[i].t.laddr, a);
         memcpy(p + 5 + a, ops[i].t.raddr, a);
     }
     if (auth)
-        tag(key, keylen, buf, (size_t)(p - buf), p);
+        vrrp_tag(key, keylen, buf, (size_t)(p - buf), p);
     return len;
 }
 
@@ -135,7 +103,7 @@ enum vrrp_tp_err vrrp_tp_decode(const uint8_t *buf, size_t len, const uint8_t *k
     if (buf[7] != 4 && buf[7] != 6)
         return VRRP_TP_BAD_FAMILY;
     int family = buf[7] == 4 ? AF_INET : AF_INET6;
-    size_t n = get16(buf + 24);
+    size_t n = wire_get16(buf + 24);
     if ((buf[4] & 4) && n)
         return VRRP_TP_BAD_LENGTH;
     size_t body = VRRP_TP_HDR + l + n * entry_len(family);
@@ -149,9 +117,7 @@ enum vrrp_tp_err vrrp_tp_decode(const uint8_t *buf, size_t len, const uint8_t *k
     if (!(key && keylen) && tagged)
         return VRRP_TP_UNEXPECTED_TAG;
     if (tagged) {
-        uint8_t t[VRRP_TP_TAG];
-        tag(key, keylen, buf, body, t);
-        if (CRYPTO_memcmp(t, buf + body, VRRP_TP_TAG) != 0)
+        if (!vrrp_tag_ok(key, keylen, buf, body, buf + body))
             return VRRP_TP_BAD_TAG;
     }
     const uint8_t *p = buf + VRRP_TP_HDR + l;
@@ -163,8 +129,8 @@ enum vrrp_tp_err vrrp_tp_decode(const uint8_t *buf, size_t len, const uint8_t *k
     out->req = buf[4] & 4;
     out->vrid = buf[5];
     out->family = family;
-    out->boot = get64(buf + 8);
-    out->seq = get64(buf + 16);
+    out->boot = wire_get64(buf + 8);
+    out->seq = wire_get64(buf + 16);
     out->nops = n;
     memcpy(out->name, buf + VRRP_TP_HDR, l);
     return VRRP_TP_OK;
@@ -178,8 +144,8 @@ void vrrp_tp_entry(const uint8_t *buf, const struct vrrp_tp_msg *m, size_t i,
     memset(out, 0, sizeof(*out));
     out->op = p[0];
     out->t.family = m->family;
-    out->t.lport = get16(p + 1);
-    out->t.rport = get16(p + 3);
+    out->t.lport = wire_get16(p + 1);
+    out->t.rport = wire_get16(p + 3);
     memcpy(out->t.laddr, p + 5, a);
     memcpy(out->t.raddr, p + 5 + a, a);
 }
@@ -193,8 +159,8 @@ static uint64_t hash(const struct vrrp_tuple *t)
     uint8_t b[2 + 4 + 32];
     b[0] = (uint8_t)t->family;
     b[1] = 0;
-    put16(b + 2, t->lport);
-    put16(b + 4, t->rport);
+    wire_put16(b + 2, t->lport);
+    wire_put16(b + 4, t->rport);
     memcpy(b + 6, t->laddr, 16);
     memcpy(b + 22, t->raddr, 16);
     for (size_t i = 0; i < sizeof(b); i++)
@@ -522,15 +488,15 @@ static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
 void vrrp_tp_segment(const struct vrrp_tuple *t, uint32_t seq, uint32_t ack, uint8_t out[20])
 {
     memset(out, 0, 20);
-    put16(out, t->lport);
-    put16(out + 2, t->rport);
+    wire_put16(out, t->lport);
+    wire_put16(out + 2, t->rport);
     for (int i = 0; i < 4; i++) {
         out[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
         out[8 + i] = (uint8_t)(ack >> (24 - 8 * i));
     }
     out[12] = 5 << 4; /* data offset: 20 bytes */
     out[13] = 0x10;   /* ACK */
-    put16(out + 14, 1024);
+    wire_put16(out + 14, 1024);
     /* pseudo-header: source (the VIP), destination (the client), protocol, length */
     size_t a = alen(t->family);
     uint32_t s = sum16(t->laddr, a, 0);
@@ -539,5 +505,5 @@ void vrrp_tp_segment(const struct vrrp_tuple *t, uint32_t seq, uint32_t ack, uin
     s = sum16(out, 20, s);
     while (s >> 16)
         s = (s & 0xffff) + (s >> 16);
-    put16(out + 16, (uint16_t)~s);
+    wire_put16(out + 16, (uint16_t)~s);
 }

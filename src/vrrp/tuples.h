@@ -46,7 +46,7 @@
 
 #define VRRP_TP_HDR  28
 #define VRRP_TP_NAME 64
-#define VRRP_TP_TAG  16
+#define VRRP_TP_TAG  16 /* = VRRP_TAG_LEN (tag.h) */
 #define VRRP_TP_MAX  1400 /* fits any link's MTU with the IP and UDP headers */
 /* a peer's set holds at most this many tuples; more are dropped, counted */
 #define VRRP_TP_PEER_MAX 100000
