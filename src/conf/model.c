@@ -264,6 +264,12 @@ static bool addr_eq(const struct cfg_addr *a, const struct cfg_addr *b)
                                 : !memcmp(&a->u.v6, &b->u.v6, sizeof(a->u.v6));
 }
 
+static bool addr_unspecified(const struct cfg_addr *a)
+{
+    static const uint8_t zero[16];
+    return a->family == AF_INET ? a->u.v4.s_addr == 0 : !memcmp(&a->u.v6, zero, sizeof(zero));
+}
+
 bool cfg_failover_reset_active(const struct cfg *cfg, const struct cfg_vrrp_instance *vi)
 {
     if (!vi->failover_reset)
@@ -272,7 +278,9 @@ bool cfg_failover_reset_active(const struct cfg *cfg, const struct cfg_vrrp_inst
         const struct cfg_proxy *px = &cfg->proxies[p];
         for (size_t b = 0; b < px->nbinds; b++) {
             const struct cfg_endpoint *e = &px->binds[b].addr;
-            if (e->kind != CFG_HOST_ADDR)
+            /* a wildcard (`*`, 0.0.0.0, ::, what haproxy's `bind *:P` is
+             * imported as) or a host name may accept on a VIP */
+            if (e->kind != CFG_HOST_ADDR || addr_unspecified(&e->addr))
                 return true;
             for (size_t i = 0; i < vi->nvips; i++)
                 if (addr_eq(&e->addr, &vi->vips[i].addr))

@@ -819,9 +819,12 @@ static void failover_reset(void **state)
                             "    virtual_ipaddress {\n        10.0.0.200/24\n    }\n"
                             "}\n";
     char text[1024];
-    static const char *const binds[] = {"*:16443", "10.0.0.100:16443", "10.0.0.1:16443"};
-    static const bool active[] = {true, true, false};
-    for (size_t k = 0; k < 3; k++) {
+    /* 0.0.0.0 and [::] are wildcards too: haproxy's `bind *:P` is imported
+     * as 0.0.0.0 (the drop-in had failover_reset off until this case) */
+    static const char *const binds[] = {"*:16443",          "10.0.0.100:16443", "10.0.0.1:16443",
+                                        "0.0.0.0:16443",    "[::]:16443"};
+    static const bool active[] = {true, true, false, true, true};
+    for (size_t k = 0; k < 5; k++) {
         snprintf(text, sizeof(text),
                  "global_defs {\n    failover_reset_rate 2500\n}\n%s"
                  "proxy p {\n    bind %s\n    server s 10.0.0.1:6443\n}\n",
