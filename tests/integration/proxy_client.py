@@ -11,6 +11,7 @@ Each command prints one JSON object on stdout (idle also prints a line
                                             new TLS connections at RATE/s
   idle HOST PORT CA N SECONDS               keep-alive connections: which
                                             server, and when each closes
+                                            (SIGTERM: report at once)
   probe HOST PORT                           how a connection ends
   stream HOST PORT ID N                     "ID\\n" and N bytes up, FIN, then
                                             read until the end: how it ended
@@ -330,7 +331,9 @@ def cmd_idle(host, port, ca, n, seconds):
     sys.stdout.write("OPEN\n")
     sys.stdout.flush()
     deadline = time.time() + float(seconds)
-    while time.time() < deadline:
+    stop = []  # SIGTERM: report now (the caller has seen what it waited for)
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    while time.time() < deadline and not stop:
         live = [c for c in conns if c["closed"] is None]
         if not live:
             break
