@@ -600,6 +600,7 @@ proxy unchecked {{
     balance roundrobin
     workers 1
     check none
+    timeout hedge 0
 {servers}}}
 """
 

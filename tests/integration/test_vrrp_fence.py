@@ -181,7 +181,10 @@ def test_etcd_lost(vr, lab, etcd_back, keep):
 def failover(vr, lab, with_fence, how):
     start_all(vr, lab, fence=with_fence)
     if with_fence:
-        wait_fence(vr, "master3", "held")
+        # a precondition, not a figure: after the previous round's cut, the
+        # etcd members may still be electing (ReadIndex retries for seconds
+        # on a loaded machine) before master3 can take the key
+        wait_fence(vr, "master3", "held", timeout=20)
         wait_for(lambda: fence(vr, "master2")["holder"] == fence(vr, "master3")["lease"], 3,
                  0.05, "master2 knows the holder")
     time.sleep(0.5)
@@ -298,7 +301,10 @@ def fault_run(vr, lab, with_fence, how):
     """One failure of the holder master3: (takeover s, two-holder s)."""
     start_all(vr, lab, fence=with_fence)
     if with_fence:
-        wait_fence(vr, "master3", "held")
+        # a precondition, not a figure: after the previous round's cut, the
+        # etcd members may still be electing (ReadIndex retries for seconds
+        # on a loaded machine) before master3 can take the key
+        wait_fence(vr, "master3", "held", timeout=20)
         wait_for(lambda: fence(vr, "master2")["holder"] == fence(vr, "master3")["lease"], 3,
                  0.05, "master2 knows the holder")
     time.sleep(0.5)
